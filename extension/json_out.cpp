@@ -40,7 +40,7 @@ void format_timestamp(std::int64_t t, char *out)
 {
     // 0000-01-01 and 9999-12-31 23:59:59.999999 in PostgreSQL's epoch.
     const std::int64_t kMin = -63113904000LL * kUsecPerSec;
-    const std::int64_t kMax = 252423993599LL * kUsecPerSec + (kUsecPerSec - 1);
+    const std::int64_t kMax = 252455615999LL * kUsecPerSec + (kUsecPerSec - 1);
     if (t < kMin)
         t = kMin;
     if (t > kMax)
