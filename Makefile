@@ -20,6 +20,8 @@ REGRESS_OPTS = --inputdir=test/regress --outputdir=$(TEST_OUT)/regress \
 ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=$(TEST_OUT)/isolation \
 	--temp-instance=$(TEST_OUT)/isolation/instance --temp-config=test/regress/presence.conf
+# pg_regress makes its output directory but not the parents: installcheck makes them first.
+REGRESS_PREP = test-out-dirs
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -28,7 +30,10 @@ include $(PGXS)
 # The LLVM bitcode step does not see PG_CXXFLAGS.
 COMPILE.cxx.bc += $(PRESENCE_CXXFLAGS)
 
-.PHONY: deps test unit fcgi run start stop bench soak fuzz
+.PHONY: test-out-dirs deps test unit fcgi run start stop bench soak fuzz
+
+test-out-dirs:
+	@mkdir -p $(TEST_OUT)/regress $(TEST_OUT)/isolation
 
 # Installs the Debian packages the build, the stack and the tests need (root only).
 deps:
@@ -43,6 +48,10 @@ fcgi:
 # Every suite; non-zero on any failure.
 test:
 	@scripts/test.sh
+
+# Each libFuzzer harness for FUZZ_SECONDS (default 60) over its committed seed corpus.
+fuzz:
+	$(MAKE) -C test/fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
 
 run:
 	@scripts/stack.sh run

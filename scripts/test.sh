@@ -6,7 +6,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-all_suites=(unit-extension unit-fcgi regress http)
+all_suites=(unit-extension unit-fcgi regress http fuzz)
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=("${all_suites[@]}")
 
@@ -56,6 +56,7 @@ suite_regress() {
 suite_unit-extension() { make -s -C extension/test run; }
 suite_unit-fcgi() { make -s -C fcgi unit; }
 suite_http() { test/http/run.sh; }
+suite_fuzz() { make -s -C test/fuzz run FUZZ_SECONDS="${FUZZ_SECONDS:-60}"; }
 
 passed=0
 failed=0
