@@ -16,6 +16,7 @@ extern "C" {
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
@@ -662,46 +663,60 @@ PRESENCE_ENTRY(presence_sweep_offline)
         ereport(ERROR, (errcode(kInvalidArgument),
                         errmsg("threshold must be a positive interval")));
 
-    set_scope("*");
+    // The sweep's owner, presence_sweeper, bypasses row-level security: it is the one
+    // function that spans every tenant by design.
     spi_connect();
 
     // One statement: lock the stale rows no writer holds, count what each workspace would
     // lose, hold back the workspaces past the guard, flip the rest, record the held ones.
-    static Oid types[] = {INTERVALOID, BOOLOID, FLOAT8OID, INT4OID};
+    // A workspace can only trip the guard with more than share * min_agents stale agents,
+    // so only those have their live agents counted.
+    static Oid types[] = {TIMESTAMPTZOID, BOOLOID, FLOAT8OID, INT4OID, INTERVALOID,
+                          TIMESTAMPTZOID};
     SPIPlanPtr plan = saved_plan(
         &plan_sweep,
         "WITH stale AS ("
         "  SELECT a.workspace_id, a.agent_id FROM presence.agents a"
-        "  WHERE a.status <> 'offline' AND a.seen_at < statement_timestamp() - $1"
+        "  WHERE a.status <> 'offline' AND a.seen_at < $1"
         "  FOR UPDATE SKIP LOCKED"
         "), stale_count AS ("
         "  SELECT workspace_id, count(*) AS stale FROM stale GROUP BY workspace_id"
+        "), live_count AS ("
+        "  SELECT a.workspace_id, count(*) AS live FROM presence.agents a"
+        "  WHERE a.status <> 'offline' AND NOT $2 AND a.workspace_id IN"
+        "    (SELECT workspace_id FROM stale_count WHERE stale > $3 * $4)"
+        "  GROUP BY a.workspace_id"
         "), held AS ("
-        "  SELECT s.workspace_id, l.live, s.stale FROM stale_count s"
-        "  CROSS JOIN LATERAL (SELECT count(*) AS live FROM presence.agents a"
-        "                      WHERE a.workspace_id = s.workspace_id"
-        "                        AND a.status <> 'offline') l"
-        "  WHERE NOT $2 AND l.live >= $4 AND s.stale > $3 * l.live"
+        "  SELECT s.workspace_id, l.live, s.stale"
+        "  FROM stale_count s JOIN live_count l USING (workspace_id)"
+        "  WHERE l.live >= $4 AND s.stale > $3 * l.live"
         "), flipped AS ("
         "  UPDATE presence.agents a"
         "  SET status = 'offline', details = '{\"reason\":\"idle_timeout\"}'::jsonb,"
-        "      since = statement_timestamp()"
+        "      since = $6"
         "  FROM stale s"
         "  WHERE a.workspace_id = s.workspace_id AND a.agent_id = s.agent_id"
         "    AND NOT EXISTS (SELECT 1 FROM held h WHERE h.workspace_id = s.workspace_id)"
         "  RETURNING 1"
         "), logged AS ("
         "  INSERT INTO presence.sweep_guard_events"
-        "      (workspace_id, live_agents, stale_agents, threshold, max_share)"
-        "  SELECT workspace_id, live, stale, $1, $3 FROM held"
+        "      (occurred_at, workspace_id, live_agents, stale_agents, threshold, max_share)"
+        "  SELECT $6, workspace_id, live, stale, $5, $3 FROM held"
         "  RETURNING workspace_id, live_agents, stale_agents"
         ")"
         "SELECT f.n, g.workspace_id, g.live_agents, g.stale_agents"
         "  FROM (SELECT count(*)::integer AS n FROM flipped) f"
         "  LEFT JOIN logged g ON true ORDER BY g.workspace_id",
-        4, types);
-    Datum values[4] = {IntervalPGetDatum(threshold), BoolGetDatum(force),
-                       Float8GetDatum(guard_max_share), Int32GetDatum(guard_min_agents)};
+        6, types);
+    TimestampTz now = GetCurrentStatementStartTimestamp();
+    Datum cutoff = DirectFunctionCall2(timestamptz_mi_interval, TimestampTzGetDatum(now),
+                                       IntervalPGetDatum(threshold));
+    Datum values[6] = {cutoff,
+                       BoolGetDatum(force),
+                       Float8GetDatum(guard_max_share),
+                       Int32GetDatum(guard_min_agents),
+                       IntervalPGetDatum(threshold),
+                       TimestampTzGetDatum(now)};
     spi_run(plan, values, nullptr, false, SPI_OK_SELECT);
 
     bool isnull;

@@ -1,28 +1,44 @@
 -- presence 0.1.0: the live roster of an agent fleet's status.
 \echo Use "CREATE EXTENSION presence" to load this file. \quit
 
--- Roles are cluster-wide and outlive the extension: create the ones that are missing, and
--- never give them more than NOLOGIN. presence_owner owns the tables and the SECURITY
--- DEFINER functions; it is not a superuser, so FORCE ROW LEVEL SECURITY applies to it.
+-- Roles are cluster-wide and outlive the extension: create the ones that are missing.
+-- presence_owner owns the tables and the SECURITY DEFINER functions; it is not a superuser,
+-- so FORCE ROW LEVEL SECURITY binds it. presence_sweeper owns only the sweep, the one
+-- function that works across every tenant by design, and bypasses row-level security.
+-- Both hold real power, so an existing role of either name is adopted only when nobody
+-- can log in as it or through it.
 DO $roles$
 DECLARE
     r text;
 BEGIN
-    FOREACH r IN ARRAY ARRAY['presence_owner', 'presence_admin', 'presence_writer',
-                             'presence_reader']
+    FOREACH r IN ARRAY ARRAY['presence_owner', 'presence_sweeper']
+    LOOP
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles o
+                   WHERE o.rolname OPERATOR(pg_catalog.=) r
+                     AND (o.rolcanlogin OR o.rolsuper OR EXISTS
+                          (SELECT 1 FROM pg_catalog.pg_auth_members m
+                           WHERE m.roleid OPERATOR(pg_catalog.=) o.oid))) THEN
+            RAISE EXCEPTION 'role "%" exists and can be used by someone', r
+                USING HINT = 'presence creates this role for itself; drop or rename it.';
+        END IF;
+    END LOOP;
+    FOREACH r IN ARRAY ARRAY['presence_owner', 'presence_sweeper', 'presence_admin',
+                             'presence_writer', 'presence_reader']
     LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles
                        WHERE rolname OPERATOR(pg_catalog.=) r) THEN
             EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
         END IF;
     END LOOP;
+    ALTER ROLE presence_sweeper BYPASSRLS;
 END
 $roles$;
 
 -- A plain CREATE SCHEMA: a schema someone made beforehand is an error, never adopted.
 CREATE SCHEMA presence;
 REVOKE ALL ON SCHEMA presence FROM PUBLIC;
-GRANT USAGE ON SCHEMA presence TO presence_owner, presence_admin, presence_writer, presence_reader;
+GRANT USAGE ON SCHEMA presence
+    TO presence_owner, presence_sweeper, presence_admin, presence_writer, presence_reader;
 
 -- Ids are ASCII by rule, so the C collation costs nothing and makes the primary keys
 -- give the roster's byte order whatever the database's locale.
@@ -90,10 +106,10 @@ CREATE TABLE presence.sweep_guard_events (
 );
 
 -- The second wall. Every function states the tenant it works for in the transaction-local
--- setting presence.workspace (a workspace id, or '*' for the few operations that span
--- tenants by nature: the sweep, token look-up by digest, crew id uniqueness). The
--- function's SET clause restores the setting when it returns. Rows of any other tenant
--- are invisible to the functions' owner even if a query inside a function forgot a filter.
+-- setting presence.workspace (a workspace id, or '*' for the two steps that span tenants by
+-- nature: token look-up by digest and crew id uniqueness). The function's SET clause
+-- restores the setting when it returns. Rows of any other tenant are invisible to the
+-- functions' owner even if a query inside a function forgot a filter.
 CREATE FUNCTION presence.current_scope() RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
@@ -110,19 +126,17 @@ ALTER TABLE presence.tokens FORCE ROW LEVEL SECURITY;
 ALTER TABLE presence.agents ENABLE ROW LEVEL SECURITY;
 ALTER TABLE presence.agents FORCE ROW LEVEL SECURITY;
 
--- The scope is read once per statement (an InitPlan), not once per row.
+-- The scope is read once per statement (an InitPlan), not once per row. Only crews (for
+-- the uniqueness check) and tokens (looked up by digest) ever answer to '*'.
 CREATE POLICY tenant_scope ON presence.workspaces
-    USING ((SELECT presence.current_scope()) OPERATOR(pg_catalog.=) ANY
-           (ARRAY['*', workspace_id]));
+    USING (workspace_id OPERATOR(pg_catalog.=) (SELECT presence.current_scope()));
 CREATE POLICY tenant_scope ON presence.crews
-    USING ((SELECT presence.current_scope()) OPERATOR(pg_catalog.=) ANY
-           (ARRAY['*', workspace_id]));
+    USING ((SELECT presence.current_scope()) OPERATOR(pg_catalog.=) '*'
+           OR workspace_id OPERATOR(pg_catalog.=) (SELECT presence.current_scope()));
 CREATE POLICY tenant_scope ON presence.members
-    USING ((SELECT presence.current_scope()) OPERATOR(pg_catalog.=) ANY
-           (ARRAY['*', workspace_id]));
+    USING (workspace_id OPERATOR(pg_catalog.=) (SELECT presence.current_scope()));
 CREATE POLICY tenant_scope ON presence.agents
-    USING ((SELECT presence.current_scope()) OPERATOR(pg_catalog.=) ANY
-           (ARRAY['*', workspace_id]));
+    USING (workspace_id OPERATOR(pg_catalog.=) (SELECT presence.current_scope()));
 -- Tokens are found by digest before any workspace is known: only the '*' scope sees them.
 CREATE POLICY token_lookup ON presence.tokens
     USING ((SELECT presence.current_scope()) OPERATOR(pg_catalog.=) '*');
@@ -184,7 +198,6 @@ CREATE FUNCTION presence.presence_sweep_offline(threshold interval DEFAULT '5 mi
     RETURNS integer
     LANGUAGE c VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
-    SET presence.workspace = ''
     AS 'MODULE_PATHNAME', 'presence_sweep_offline';
 
 -- Provisioning. Plain SQL around the C++ id check; each states its tenant scope first.
@@ -427,7 +440,7 @@ ALTER FUNCTION presence.presence_upsert(text, text, text, text, jsonb) OWNER TO 
 ALTER FUNCTION presence.presence_touch(text, text) OWNER TO presence_owner;
 ALTER FUNCTION presence.presence_roster(text, text) OWNER TO presence_owner;
 ALTER FUNCTION presence.http_roster(text, text, text, text) OWNER TO presence_owner;
-ALTER FUNCTION presence.presence_sweep_offline(interval, boolean) OWNER TO presence_owner;
+ALTER FUNCTION presence.presence_sweep_offline(interval, boolean) OWNER TO presence_sweeper;
 ALTER FUNCTION presence.workspace_create(text) OWNER TO presence_owner;
 ALTER FUNCTION presence.crew_create(text, text) OWNER TO presence_owner;
 ALTER FUNCTION presence.member_add(text, text) OWNER TO presence_owner;
@@ -451,6 +464,8 @@ GRANT EXECUTE ON FUNCTION
     presence.cron_remote_unschedule(text, text)
     TO presence_admin;
 GRANT SELECT ON presence.sweep_guard_events TO presence_admin;
+GRANT SELECT, UPDATE ON presence.agents TO presence_sweeper;
+GRANT SELECT, INSERT ON presence.sweep_guard_events TO presence_sweeper;
 
 GRANT EXECUTE ON FUNCTION
     presence.presence_upsert(text, text, text, text, jsonb),
