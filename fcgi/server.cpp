@@ -1,0 +1,466 @@
+#include "server.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <fcntl.h>
+#include <mutex>
+#include <poll.h>
+#include <pthread.h>
+#include <string>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include <fcgiapp.h>
+
+#include "db.hpp"
+#include "handler.hpp"
+#include "log.hpp"
+#include "response.hpp"
+
+namespace presence {
+
+namespace {
+
+constexpr int kBacklog = 256;
+constexpr std::size_t kMaxDrainBytes = 64 * 1024;
+constexpr std::size_t kWriteChunk = 1 << 20;
+constexpr auto kDrainTimeout = std::chrono::seconds(30);
+
+// Written by the signal handler, read by the main thread.
+int g_signal_pipe_write = -1;
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_stop_signal(int signo)
+{
+    int saved = errno;
+    g_signal = signo;
+    char byte = 1;
+    ssize_t ignored = ::write(g_signal_pipe_write, &byte, 1);
+    (void)ignored;
+    errno = saved;
+}
+
+// State the main thread and the workers share.
+struct Shared {
+    int listen_fd = -1;
+    int stop_read_fd = -1;  // becomes readable (EOF) when the stop begins
+    std::atomic<bool> stopping{false};
+    std::mutex mutex;
+    std::condition_variable all_done;
+    int running = 0;
+    std::string conninfo;
+};
+
+// A descriptive name for the signals the program stops on.
+const char *signal_name(int signo)
+{
+    switch (signo) {
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGINT:
+        return "SIGINT";
+    default:
+        return "signal";
+    }
+}
+
+// Installs the stop handlers (no SA_RESTART, so a blocked read in the main thread returns)
+// and ignores SIGPIPE and SIGUSR1; done before FCGX_Init, which then leaves them alone.
+// Returns the read end of the pipe the handler writes to, or -1 with `error` set.
+int install_signals(std::string &error)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        error = std::string("pipe: ") + std::strerror(errno);
+        return -1;
+    }
+    fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
+    g_signal_pipe_write = fds[1];
+
+    struct sigaction stop {};
+    stop.sa_handler = on_stop_signal;
+    sigemptyset(&stop.sa_mask);
+    stop.sa_flags = 0;
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+
+    if (sigaction(SIGTERM, &stop, nullptr) != 0 || sigaction(SIGINT, &stop, nullptr) != 0 ||
+        sigaction(SIGPIPE, &ignore, nullptr) != 0 || sigaction(SIGUSR1, &ignore, nullptr) != 0) {
+        error = std::string("sigaction: ") + std::strerror(errno);
+        return -1;
+    }
+    return fds[0];
+}
+
+// Makes `path` free for a new socket: nothing there, or a stale socket that nobody answers
+// on (removed). Refuses a live socket and anything that is not a socket.
+bool claim_socket_path(const std::string &path, std::string &error)
+{
+    sockaddr_un addr {};
+    if (path.size() >= sizeof addr.sun_path) {
+        error = "socket path is longer than " + std::to_string(sizeof addr.sun_path - 1) +
+                " bytes: " + path;
+        return false;
+    }
+    if (path.find(':') != std::string::npos) {
+        error = "socket path must not contain ':' (libfcgi would take it for host:port): " +
+                path;
+        return false;
+    }
+
+    struct stat st {};
+    if (lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) {
+            return true;
+        }
+        error = "cannot inspect " + path + ": " + std::strerror(errno);
+        return false;
+    }
+    if (!S_ISSOCK(st.st_mode)) {
+        error = path + " exists and is not a socket; not removing it";
+        return false;
+    }
+
+    int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (probe < 0) {
+        error = std::string("socket: ") + std::strerror(errno);
+        return false;
+    }
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.data(), path.size());
+    int rc = connect(probe, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
+    int connect_errno = errno;
+    ::close(probe);
+    if (rc == 0) {
+        error = "another program is serving on " + path;
+        return false;
+    }
+    if (connect_errno != ECONNREFUSED) {
+        error = "cannot probe " + path + ": " + std::strerror(connect_errno);
+        return false;
+    }
+    if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+        error = "cannot remove stale socket " + path + ": " + std::strerror(errno);
+        return false;
+    }
+    LogLine("info", "stale_socket_removed").field("socket", path).emit();
+    return true;
+}
+
+// Waits until the kept connection `fd` has the next request or the stop begins. True when
+// there is something to read on `fd` (a request, or its end), false when stopping.
+bool await_next_request(int fd, int stop_fd)
+{
+    for (;;) {
+        pollfd fds[2] = {{fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
+        int n = poll(fds, 2, -1);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return true;  // let libfcgi find out what is wrong with the connection
+        }
+        if (fds[0].revents != 0) {
+            return true;
+        }
+        if (fds[1].revents != 0) {
+            return false;
+        }
+    }
+}
+
+// Reads and discards the request body (a roster request has none), at most
+// kMaxDrainBytes; past that the connection is not kept, so no leftover can confuse the
+// next request on it.
+void drain_input(FCGX_Request &req)
+{
+    char buf[4096];
+    std::size_t total = 0;
+    for (;;) {
+        int n = FCGX_GetStr(buf, sizeof buf, req.in);
+        if (n <= 0) {
+            return;
+        }
+        total += static_cast<std::size_t>(n);
+        if (total >= kMaxDrainBytes) {
+            req.keepConnection = 0;
+            return;
+        }
+    }
+}
+
+// Writes `data` to the request's output stream; false when the peer is gone.
+bool put(FCGX_Request &req, std::string_view data)
+{
+    while (!data.empty()) {
+        std::size_t n = data.size() < kWriteChunk ? data.size() : kWriteChunk;
+        if (FCGX_PutStr(data.data(), static_cast<int>(n), req.out) < 0) {
+            return false;
+        }
+        data.remove_prefix(n);
+    }
+    return true;
+}
+
+// Writes the head, and the body unless the request is HEAD.
+void write_response(FCGX_Request &req, const Response &r, bool head_only, bool &started)
+{
+    std::string head = response_head(r);
+    started = true;
+    if (put(req, head) && !head_only) {
+        put(req, r.body());
+    }
+}
+
+// The one log line of a failed request. Never holds the token, the Authorization header
+// or the query string.
+void log_failed_request(const RequestParams &p, const Handled &h)
+{
+    int status = h.response.status;
+    LogLine line(status >= 500 ? "error" : "info", "request");
+    line.field("request_id", p.request_id.empty() ? "-" : p.request_id)
+        .field("status", status)
+        .field("method", p.method)
+        .field("path", p.path)
+        .field("reason", h.reason);
+    if (!h.sqlstate.empty()) {
+        line.field("sqlstate", h.sqlstate);
+    }
+    if (!h.db_message.empty()) {
+        line.field("db_message", h.db_message);
+    }
+    line.emit();
+}
+
+// Answers one accepted request. Nothing thrown gets out: an exception becomes a 500 when
+// no byte of the response was written yet, and a log line either way.
+void serve(FCGX_Request &req, PgRosterSource &db, ProblemWriter &problems)
+{
+    std::string request_id = "-";
+    bool started = false;
+    try {
+        RequestParams p = collect_params(req.envp);
+        if (!p.request_id.empty()) {
+            request_id = p.request_id;
+        }
+        drain_input(req);
+        Handled h = handle_request(p, db, problems);
+        write_response(req, h.response, p.method == "HEAD", started);
+        if (h.response.status >= 400) {
+            log_failed_request(p, h);
+        }
+        return;
+    } catch (const std::exception &e) {
+        LogLine("error", "request")
+            .field("request_id", request_id)
+            .field("status", 500)
+            .field("reason", "unexpected exception")
+            .field("error", e.what())
+            .emit();
+    } catch (...) {
+        LogLine("error", "request")
+            .field("request_id", request_id)
+            .field("status", 500)
+            .field("reason", "unexpected exception")
+            .emit();
+    }
+
+    if (!started) {
+        try {
+            Response r = problem_response(problems, 500, detail::kInternal);
+            write_response(req, r, false, started);
+        } catch (...) {
+            req.keepConnection = 0;
+        }
+    }
+}
+
+// One worker thread: its own database session, then accept, answer, finish, until the stop.
+void worker_main(int index, Shared &shared)
+{
+    try {
+        PgRosterSource db(shared.conninfo, index);
+        ProblemWriter problems;
+        db.open();
+
+        FCGX_Request req;
+        FCGX_InitRequest(&req, shared.listen_fd, 0);
+        while (!shared.stopping.load()) {
+            if (req.ipcFd >= 0 && !await_next_request(req.ipcFd, shared.stop_read_fd)) {
+                break;
+            }
+            int rc = FCGX_Accept_r(&req);
+            if (rc < 0) {
+                if (shared.stopping.load()) {
+                    break;
+                }
+                LogLine("error", "accept_failed")
+                    .field("thread", index)
+                    .field("error", std::strerror(-rc))
+                    .emit();
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                continue;
+            }
+            serve(req, db, problems);
+            FCGX_Finish_r(&req);
+        }
+        FCGX_Finish_r(&req);
+        FCGX_Free(&req, 1);
+        db.close();
+    } catch (const std::exception &e) {
+        LogLine("error", "worker_failed").field("thread", index).field("error", e.what()).emit();
+    } catch (...) {
+        LogLine("error", "worker_failed").field("thread", index).emit();
+    }
+
+    std::lock_guard<std::mutex> lock(shared.mutex);
+    if (--shared.running == 0) {
+        shared.all_done.notify_all();
+    }
+}
+
+// Blocks until a stop signal arrives; returns its number.
+int wait_for_stop_signal(int signal_read_fd)
+{
+    for (;;) {
+        char byte;
+        ssize_t n = ::read(signal_read_fd, &byte, 1);
+        if (n > 0 || (n < 0 && errno != EINTR)) {
+            break;
+        }
+        if (g_signal != 0) {
+            break;
+        }
+    }
+    return g_signal != 0 ? static_cast<int>(g_signal) : SIGTERM;
+}
+
+}  // namespace
+
+int run_server(const Options &options)
+{
+    std::string error;
+    int signal_read_fd = install_signals(error);
+    if (signal_read_fd < 0) {
+        LogLine("error", "start_failed").field("error", error).emit();
+        return 1;
+    }
+    if (FCGX_Init() != 0) {
+        LogLine("error", "start_failed").field("error", "FCGX_Init failed").emit();
+        return 1;
+    }
+    if (!claim_socket_path(options.socket_path, error)) {
+        LogLine("error", "start_failed").field("error", error).emit();
+        return 1;
+    }
+
+    // 0660: the umask decides a unix socket's mode.
+    mode_t old_umask = umask(0117);
+    int listen_fd = FCGX_OpenSocket(options.socket_path.c_str(), kBacklog);
+    umask(old_umask);
+    struct stat created {};
+    if (listen_fd < 0 || lstat(options.socket_path.c_str(), &created) != 0) {
+        LogLine("error", "start_failed")
+            .field("socket", options.socket_path)
+            .field("error", std::string("cannot listen: ") + std::strerror(errno))
+            .emit();
+        return 1;
+    }
+
+    int stop_fds[2];
+    if (pipe2(stop_fds, O_CLOEXEC) != 0) {
+        LogLine("error", "start_failed").field("error", std::strerror(errno)).emit();
+        unlink(options.socket_path.c_str());
+        return 1;
+    }
+
+    Shared shared;
+    shared.listen_fd = listen_fd;
+    shared.stop_read_fd = stop_fds[0];
+    shared.conninfo = options.conninfo;
+
+    LogLine("info", "start")
+        .field("pid", static_cast<long long>(getpid()))
+        .field("socket", options.socket_path)
+        .field("threads", options.threads)
+        .emit();
+
+    // Workers never see the stop signals: an interrupted read inside libfcgi would break the
+    // request it belongs to. The main thread alone takes them.
+    sigset_t stop_set, old_set;
+    sigemptyset(&stop_set);
+    sigaddset(&stop_set, SIGTERM);
+    sigaddset(&stop_set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_set, &old_set);
+
+    std::vector<std::thread> workers;
+    int exit_status = 0;
+    for (int i = 0; i < options.threads; ++i) {
+        try {
+            {
+                std::lock_guard<std::mutex> lock(shared.mutex);
+                ++shared.running;
+            }
+            workers.emplace_back(worker_main, i, std::ref(shared));
+        } catch (const std::exception &e) {
+            std::lock_guard<std::mutex> lock(shared.mutex);
+            --shared.running;
+            LogLine("error", "start_failed").field("error", e.what()).emit();
+            exit_status = 1;
+            break;
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
+
+    if (exit_status == 0) {
+        int signo = wait_for_stop_signal(signal_read_fd);
+        LogLine("info", "stop").field("signal", signal_name(signo)).emit();
+    }
+
+    // Stop accepting: shutdown() wakes every thread blocked in accept(), closing the write
+    // end of the stop pipe wakes those waiting on a kept connection.
+    shared.stopping.store(true);
+    ::close(stop_fds[1]);
+    shutdown(listen_fd, SHUT_RDWR);
+
+    bool drained;
+    {
+        std::unique_lock<std::mutex> lock(shared.mutex);
+        drained = shared.all_done.wait_for(lock, kDrainTimeout,
+                                           [&] { return shared.running == 0; });
+    }
+
+    // Remove the socket only if it still is the one this process created.
+    struct stat now {};
+    if (lstat(options.socket_path.c_str(), &now) == 0 && now.st_dev == created.st_dev &&
+        now.st_ino == created.st_ino) {
+        unlink(options.socket_path.c_str());
+    }
+
+    if (!drained) {
+        LogLine("error", "stop_timeout")
+            .field("seconds", static_cast<long long>(kDrainTimeout.count()))
+            .emit();
+        std::_Exit(1);
+    }
+    for (std::thread &t : workers) {
+        t.join();
+    }
+    ::close(listen_fd);
+    ::close(stop_fds[0]);
+    LogLine("info", "stopped").field("exit_status", exit_status).emit();
+    return exit_status;
+}
+
+}  // namespace presence
