@@ -7,7 +7,6 @@
 extern "C" {
 #include "postgres.h"
 
-#include "commands/dbcommands.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -85,15 +84,15 @@ char *run_in_cron_database(const char *cron_db, const char *sql, int nparams,
 
 }  // namespace
 
-// cron_remote_schedule(cron_database, job_name, schedule, command) → bigint: the job id of
-// the sweep job that now runs command in this database as the calling role.
+// cron_remote_schedule(cron_database, job_name, schedule, command, database) → bigint: the
+// id of the job that now runs command in database as the calling role.
 PRESENCE_ENTRY(presence_cron_remote_schedule)
 {
     char *cron_db = text_to_cstring(PG_GETARG_TEXT_PP(0));
     const char *params[] = {text_to_cstring(PG_GETARG_TEXT_PP(1)),
                             text_to_cstring(PG_GETARG_TEXT_PP(2)),
                             text_to_cstring(PG_GETARG_TEXT_PP(3)),
-                            get_database_name(MyDatabaseId)};
+                            text_to_cstring(PG_GETARG_TEXT_PP(4))};
 
     char *job = run_in_cron_database(
         cron_db, "SELECT cron.schedule_in_database($1, $2, $3, $4)", 4, params);

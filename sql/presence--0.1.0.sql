@@ -337,15 +337,20 @@ $$;
 
 -- Scheduling with pg_cron. SECURITY INVOKER on purpose: pg_cron runs a job as the role
 -- that scheduled it, and that must be a role that can log in, not presence_owner.
-CREATE FUNCTION presence.sweep_job_name() RETURNS text
+-- Two jobs per database: the sweep, and an hourly purge of the sweep's own rows in
+-- cron.job_run_details older than seven days, which pg_cron never prunes by itself.
+CREATE FUNCTION presence.sweep_job_name(purge boolean DEFAULT false) RETURNS text
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
-    AS $$ SELECT 'presence-sweep:' OPERATOR(pg_catalog.||) pg_catalog.current_database() $$;
+    AS $$
+SELECT CASE WHEN purge THEN 'presence-sweep-purge:' ELSE 'presence-sweep:' END
+       OPERATOR(pg_catalog.||) pg_catalog.current_database()
+$$;
 
 -- When pg_cron serves another database of this cluster: a libpq connection there, as the
 -- calling role, over this server's unix socket (extension/cron_remote.cpp).
 CREATE FUNCTION presence.cron_remote_schedule(cron_database text, job_name text,
-                                              schedule text, command text)
+                                              schedule text, command text, database text)
     RETURNS bigint
     LANGUAGE c VOLATILE STRICT
     AS 'MODULE_PATHNAME', 'presence_cron_remote_schedule';
@@ -355,6 +360,32 @@ CREATE FUNCTION presence.cron_remote_unschedule(cron_database text, job_name tex
     LANGUAGE c VOLATILE STRICT
     AS 'MODULE_PATHNAME', 'presence_cron_remote_unschedule';
 
+-- Raises 55000 unless pg_cron can take jobs from here; returns pg_cron's database.
+CREATE FUNCTION presence.cron_database() RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    cron_db text := pg_catalog.current_setting('cron.database_name', true);
+BEGIN
+    IF cron_db IS NULL THEN
+        RAISE EXCEPTION 'pg_cron is not installed'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Add pg_cron to shared_preload_libraries, restart, and run '
+                         'CREATE EXTENSION pg_cron in the database named by '
+                         'cron.database_name.';
+    END IF;
+    IF cron_db OPERATOR(pg_catalog.=) pg_catalog.current_database()
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension
+                       WHERE extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
+        RAISE EXCEPTION 'pg_cron is not installed'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Run CREATE EXTENSION pg_cron in this database.';
+    END IF;
+    RETURN cron_db;
+END
+$$;
+
 CREATE FUNCTION presence.schedule_sweep(schedule text DEFAULT '* * * * *',
                                         threshold interval DEFAULT '5 minutes')
     RETURNS bigint
@@ -362,8 +393,9 @@ CREATE FUNCTION presence.schedule_sweep(schedule text DEFAULT '* * * * *',
     SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
-    cron_db text := pg_catalog.current_setting('cron.database_name', true);
-    command text;
+    cron_db text;
+    sweep text;
+    purge text;
     job bigint;
 BEGIN
     IF schedule IS NULL OR threshold IS NULL THEN
@@ -372,28 +404,24 @@ BEGIN
     IF threshold OPERATOR(pg_catalog.<=) interval '0' THEN
         RAISE EXCEPTION 'threshold must be a positive interval' USING ERRCODE = 'PR400';
     END IF;
-    IF cron_db IS NULL THEN
-        RAISE EXCEPTION 'pg_cron is not installed'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Add pg_cron to shared_preload_libraries, restart, and run '
-                         'CREATE EXTENSION pg_cron in the database named by '
-                         'cron.database_name.';
-    END IF;
+    cron_db := presence.cron_database();
 
-    command := pg_catalog.format('SELECT presence.presence_sweep_offline(%L::interval)',
-                                 threshold);
+    sweep := pg_catalog.format('SELECT presence.presence_sweep_offline(%L::interval)',
+                               threshold);
+    purge := pg_catalog.format(
+        'DELETE FROM cron.job_run_details WHERE end_time < now() - interval ''7 days'' '
+        'AND jobid IN (SELECT jobid FROM cron.job WHERE jobname = %L)',
+        presence.sweep_job_name());
     IF cron_db OPERATOR(pg_catalog.=) pg_catalog.current_database() THEN
-        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension
-                       WHERE extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
-            RAISE EXCEPTION 'pg_cron is not installed'
-                USING ERRCODE = 'object_not_in_prerequisite_state',
-                      HINT = 'Run CREATE EXTENSION pg_cron in this database.';
-        END IF;
         EXECUTE 'SELECT cron.schedule($1, $2, $3)'
-            INTO job USING presence.sweep_job_name(), schedule, command;
+            INTO job USING presence.sweep_job_name(), schedule, sweep;
+        EXECUTE 'SELECT cron.schedule($1, $2, $3)'
+            USING presence.sweep_job_name(true), '17 * * * *', purge;
     ELSE
         job := presence.cron_remote_schedule(cron_db, presence.sweep_job_name(), schedule,
-                                             command);
+                                             sweep, pg_catalog.current_database());
+        PERFORM presence.cron_remote_schedule(cron_db, presence.sweep_job_name(true),
+                                              '17 * * * *', purge, cron_db);
     END IF;
     RETURN job;
 END
@@ -404,27 +432,29 @@ CREATE FUNCTION presence.unschedule_sweep() RETURNS boolean
     SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
-    cron_db text := pg_catalog.current_setting('cron.database_name', true);
+    cron_db text := presence.cron_database();
+    job text;
+    removed boolean := false;
     found_job boolean;
 BEGIN
-    IF cron_db IS NULL THEN
-        RAISE EXCEPTION 'pg_cron is not installed'
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    IF cron_db OPERATOR(pg_catalog.=) pg_catalog.current_database() THEN
-        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension
-                       WHERE extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
-            RAISE EXCEPTION 'pg_cron is not installed'
-                USING ERRCODE = 'object_not_in_prerequisite_state';
+    FOREACH job IN ARRAY ARRAY[presence.sweep_job_name(), presence.sweep_job_name(true)]
+    LOOP
+        IF cron_db OPERATOR(pg_catalog.=) pg_catalog.current_database() THEN
+            EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job WHERE jobname = $1 '
+                    'AND username = current_user)'
+                INTO found_job USING job;
+            IF found_job THEN
+                EXECUTE 'SELECT cron.unschedule($1)' USING job;
+            END IF;
+        ELSE
+            found_job := presence.cron_remote_unschedule(cron_db, job);
         END IF;
-        EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job WHERE jobname = $1)'
-            INTO found_job USING presence.sweep_job_name();
-        IF found_job THEN
-            EXECUTE 'SELECT cron.unschedule($1)' USING presence.sweep_job_name();
+        -- The answer is about the sweep itself, the first job.
+        IF job OPERATOR(pg_catalog.=) presence.sweep_job_name() THEN
+            removed := found_job;
         END IF;
-        RETURN found_job;
-    END IF;
-    RETURN presence.cron_remote_unschedule(cron_db, presence.sweep_job_name());
+    END LOOP;
+    RETURN removed;
 END
 $$;
 
@@ -460,7 +490,8 @@ GRANT EXECUTE ON FUNCTION
     presence.token_issue(text, text, interval), presence.token_revoke(text),
     presence.presence_sweep_offline(interval, boolean),
     presence.schedule_sweep(text, interval), presence.unschedule_sweep(),
-    presence.sweep_job_name(), presence.cron_remote_schedule(text, text, text, text),
+    presence.sweep_job_name(boolean), presence.cron_database(),
+    presence.cron_remote_schedule(text, text, text, text, text),
     presence.cron_remote_unschedule(text, text)
     TO presence_admin;
 GRANT SELECT ON presence.sweep_guard_events TO presence_admin;
