@@ -336,12 +336,10 @@ int wait_for_stop_signal(int signal_read_fd)
     for (;;) {
         char byte;
         ssize_t n = ::read(signal_read_fd, &byte, 1);
-        if (n > 0 || (n < 0 && errno != EINTR)) {
-            break;
+        if (n < 0 && errno == EINTR && g_signal == 0) {
+            continue;
         }
-        if (g_signal != 0) {
-            break;
-        }
+        break;  // a byte, or an interrupted read after the handler ran, or a broken pipe
     }
     return g_signal != 0 ? static_cast<int>(g_signal) : SIGTERM;
 }
