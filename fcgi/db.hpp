@@ -57,6 +57,7 @@ private:
     // Keeps `res` (may be null) as the result the last body points into, freeing the old one.
     void keep_result(pg_result *res);
 
+    // Logs where the session is connected (database, host, port, server version).
     void log_connected(const char *event);
 
     // Logs that the database is out of reach, once until it is reached again.

@@ -40,6 +40,7 @@ constexpr auto kDrainTimeout = std::chrono::seconds(30);
 int g_signal_pipe_write = -1;
 volatile std::sig_atomic_t g_signal = 0;
 
+// Records the signal and wakes the main thread; async-signal-safe, keeps errno.
 extern "C" void on_stop_signal(int signo)
 {
     int saved = errno;
