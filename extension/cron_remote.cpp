@@ -67,6 +67,23 @@ char *run_in_cron_database(const char *cron_db, const char *sql, int nparams,
                                 user, cron_db)));
     }
 
+    // Without pg_cron there, the call below fails on a missing schema, which says nothing of
+    // the cause: answer as schedule_sweep does when pg_cron serves this database (55000).
+    PGresult *ext =
+        PQexec(conn, "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron'");
+    bool missing = PQresultStatus(ext) == PGRES_TUPLES_OK && PQntuples(ext) == 0;
+    PQclear(ext);
+    if (missing) {
+        PQfinish(conn);
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("pg_cron is not installed"),
+                        errdetail("pg_cron serves the database \"%s\" (cron.database_name), "
+                                  "and the extension does not exist there.",
+                                  cron_db),
+                        errhint("Run CREATE EXTENSION pg_cron in the database \"%s\".",
+                                cron_db)));
+    }
+
     PGresult *res = PQexecParams(conn, sql, nparams, nullptr, params, nullptr, nullptr, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         char *why = pstrdup(PQresultErrorMessage(res));
