@@ -61,8 +61,9 @@ bool is_lost(const PGconn *conn)
 
 }  // namespace
 
-PgRosterSource::PgRosterSource(std::string conninfo, int thread)
-    : conninfo_(std::move(conninfo)), thread_(thread)
+PgRosterSource::PgRosterSource(std::string conninfo, int thread, int deadline_ms)
+    : conninfo_(std::move(conninfo)), thread_(thread),
+      options_("-c statement_timeout=" + std::to_string(deadline_ms))
 {
 }
 
@@ -124,13 +125,15 @@ bool PgRosterSource::connect_or_reset(std::string &why)
     bool first = conn_ == nullptr;
 
     if (first) {
-        // The connection string (when given) overrides the connect timeout default and the
-        // libpq environment; the application name is always ours.
+        // The connection string (when given) overrides the connect timeout default, the
+        // deadline and the libpq environment; the application name is always ours.
         std::vector<const char *> keys, values;
         if (std::getenv("PGCONNECT_TIMEOUT") == nullptr) {
             keys.push_back("connect_timeout");
             values.push_back("5");
         }
+        keys.push_back("options");
+        values.push_back(options_.c_str());
         if (!conninfo_.empty()) {
             keys.push_back("dbname");
             values.push_back(conninfo_.c_str());

@@ -15,7 +15,8 @@ class PgRosterSource final : public RosterSource {
 public:
     // `conninfo` may be empty (libpq's environment variables then decide); `thread` only
     // names the owner in log lines.
-    PgRosterSource(std::string conninfo, int thread);
+    // `deadline_ms` becomes the session's statement_timeout.
+    PgRosterSource(std::string conninfo, int thread, int deadline_ms);
     ~PgRosterSource() override;
     PgRosterSource(const PgRosterSource &) = delete;
     PgRosterSource &operator=(const PgRosterSource &) = delete;
@@ -65,6 +66,7 @@ private:
 
     std::string conninfo_;
     int thread_;
+    std::string options_;  // "-c statement_timeout=N"
     pg_conn *conn_ = nullptr;
     pg_result *last_ = nullptr;
     bool prepared_ = false;

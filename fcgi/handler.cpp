@@ -16,6 +16,9 @@ int status_for_sqlstate(std::string_view sqlstate)
     if (sqlstate == "PR404") {
         return 404;
     }
+    if (sqlstate == "57014") {
+        return 503;
+    }
     return 500;
 }
 
@@ -69,6 +72,13 @@ Handled from_db_error(const DbResult &r, const std::optional<std::string> &malfo
         // One fixed text whatever the database said: a crew of another workspace and a crew
         // that exists nowhere must not be told apart.
         h = problem(w, 404, detail::kNoSuchCrew);
+        break;
+    case 503:
+        // statement_timeout cancelled the call: the worker is free again, and what held it
+        // up (a lock, a load) is the database's to report.
+        h.response = unavailable_response(w, detail::kTimedOut);
+        h.reason = detail::kTimedOut;
+        h.db_message = redact(r.message, token);
         break;
     default:
         h = problem(w, 500, detail::kInternal);

@@ -34,7 +34,7 @@ public:
 };
 
 // The HTTP status for an error the roster function raised: PR401 401, PR400 and PR428 400,
-// PR403 403, PR404 404, anything else 500.
+// PR403 403, PR404 404, 57014 (the call ran past the deadline) 503, anything else 500.
 int status_for_sqlstate(std::string_view sqlstate);
 
 // `message` with every occurrence of `secret` replaced, so that a token can never reach

@@ -7,10 +7,10 @@ namespace presence {
 
 namespace {
 
-// Parses a thread count of 1..kMaxThreads written in plain decimal digits.
-std::optional<int> parse_threads(std::string_view s)
+// Parses a whole number of lo..hi written in plain decimal digits.
+std::optional<int> parse_bounded(std::string_view s, int lo, int hi)
 {
-    if (s.empty() || s.size() > 4) {
+    if (s.empty() || s.size() > 6) {
         return std::nullopt;
     }
     int n = 0;
@@ -20,7 +20,7 @@ std::optional<int> parse_threads(std::string_view s)
         }
         n = n * 10 + (c - '0');
     }
-    if (n < 1 || n > kMaxThreads) {
+    if (n < lo || n > hi) {
         return std::nullopt;
     }
     return n;
@@ -30,11 +30,13 @@ std::optional<int> parse_threads(std::string_view s)
 
 const char *usage_text()
 {
-    return "usage: presence-fcgi --socket PATH [--threads N] [--conninfo STR]\n"
+    return "usage: presence-fcgi --socket PATH [--threads N] [--conninfo STR] [--deadline-ms N]\n"
            "  --socket PATH    unix socket to create (env PRESENCE_FCGI_SOCKET)\n"
            "  --threads N      worker threads, 1 to 256, default 8 (env PRESENCE_FCGI_THREADS)\n"
            "  --conninfo STR   libpq connection string (env PRESENCE_DB_CONNINFO);\n"
-           "                   PGHOST, PGPORT, PGDATABASE, PGUSER... apply as usual\n";
+           "                   PGHOST, PGPORT, PGDATABASE, PGUSER... apply as usual\n"
+           "  --deadline-ms N  longest a database call may take, 1 to 60000, default 2000;\n"
+           "                   past it the client gets 503 (env PRESENCE_FCGI_DEADLINE_MS)\n";
 }
 
 std::optional<Options> parse_options(int argc, const char *const *argv,
@@ -42,7 +44,7 @@ std::optional<Options> parse_options(int argc, const char *const *argv,
                                      std::string &error)
 {
     Options o;
-    std::optional<std::string> socket, threads, conninfo;
+    std::optional<std::string> socket, threads, conninfo, deadline;
 
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
@@ -66,6 +68,8 @@ std::optional<Options> parse_options(int argc, const char *const *argv,
             slot = &threads;
         } else if (name == "--conninfo") {
             slot = &conninfo;
+        } else if (name == "--deadline-ms") {
+            slot = &deadline;
         } else {
             error = "unknown argument: " + std::string(arg);
             return std::nullopt;
@@ -91,6 +95,7 @@ std::optional<Options> parse_options(int argc, const char *const *argv,
     from_env(socket, "PRESENCE_FCGI_SOCKET");
     from_env(threads, "PRESENCE_FCGI_THREADS");
     from_env(conninfo, "PRESENCE_DB_CONNINFO");
+    from_env(deadline, "PRESENCE_FCGI_DEADLINE_MS");
 
     if (!socket || socket->empty()) {
         error = "no socket path: give --socket PATH or set PRESENCE_FCGI_SOCKET";
@@ -99,12 +104,21 @@ std::optional<Options> parse_options(int argc, const char *const *argv,
     o.socket_path = *socket;
 
     if (threads) {
-        std::optional<int> n = parse_threads(*threads);
+        std::optional<int> n = parse_bounded(*threads, 1, kMaxThreads);
         if (!n) {
             error = "--threads must be a whole number from 1 to 256, not '" + *threads + "'";
             return std::nullopt;
         }
         o.threads = *n;
+    }
+    if (deadline) {
+        std::optional<int> n = parse_bounded(*deadline, 1, kMaxDeadlineMs);
+        if (!n) {
+            error = "--deadline-ms must be a whole number from 1 to 60000, not '" + *deadline +
+                    "'";
+            return std::nullopt;
+        }
+        o.deadline_ms = *n;
     }
     o.conninfo = conninfo.value_or("");
     return o;

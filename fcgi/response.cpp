@@ -103,9 +103,9 @@ Response method_not_allowed_response(ProblemWriter &w)
     return r;
 }
 
-Response unavailable_response(ProblemWriter &w)
+Response unavailable_response(ProblemWriter &w, std::string_view detail)
 {
-    Response r = problem_response(w, 503, detail::kUnavailable);
+    Response r = problem_response(w, 503, detail);
     r.extra_headers.emplace_back("Retry-After", "2");
     return r;
 }

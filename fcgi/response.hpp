@@ -28,6 +28,8 @@ inline constexpr const char *kNotMember = "not a member of this workspace";
 inline constexpr const char *kNoSuchCrew = "no such crew in this workspace";
 inline constexpr const char *kInternal = "internal error";
 inline constexpr const char *kUnavailable = "the database is unavailable; try again shortly";
+inline constexpr const char *kTimedOut =
+    "the database did not answer in time; try again shortly";
 }  // namespace detail
 
 // The standard reason phrase for the statuses this program answers with ("Error" for others).
@@ -79,8 +81,8 @@ Response unauthorized_response(ProblemWriter &w, bool invalid_token);
 // A 405 with `Allow: GET, HEAD`.
 Response method_not_allowed_response(ProblemWriter &w);
 
-// A 503 with `Retry-After: 2`.
-Response unavailable_response(ProblemWriter &w);
+// A 503 with `Retry-After: 2` and the given detail.
+Response unavailable_response(ProblemWriter &w, std::string_view detail = detail::kUnavailable);
 
 // The CGI response head: Status line, Content-Type, Content-Length (of the body, also for
 // HEAD), Cache-Control: no-store, the extra headers, then the blank line.

@@ -60,6 +60,7 @@ struct Shared {
     std::condition_variable all_done;
     int running = 0;
     std::string conninfo;
+    int deadline_ms = 0;
 };
 
 // A descriptive name for the signals the program stops on.
@@ -291,7 +292,7 @@ void serve(FCGX_Request &req, PgRosterSource &db, ProblemWriter &problems)
 void worker_main(int index, Shared &shared)
 {
     try {
-        PgRosterSource db(shared.conninfo, index);
+        PgRosterSource db(shared.conninfo, index, shared.deadline_ms);
         ProblemWriter problems;
         db.open();
 
@@ -388,6 +389,7 @@ int run_server(const Options &options)
     shared.listen_fd = listen_fd;
     shared.stop_read_fd = stop_fds[0];
     shared.conninfo = options.conninfo;
+    shared.deadline_ms = options.deadline_ms;
 
     LogLine("info", "start")
         .field("pid", static_cast<long long>(getpid()))

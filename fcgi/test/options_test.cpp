@@ -79,6 +79,20 @@ TEST(Options, BadThreadCountsAreRefused)
     EXPECT_TRUE(run({"--socket", "/s", "--threads", "256"}).options);
 }
 
+TEST(Options, DeadlineDefaultsFlagAndEnvironment)
+{
+    EXPECT_EQ(run({"--socket", "/s"}).options->deadline_ms, 2000);
+    EXPECT_EQ(run({"--socket", "/s", "--deadline-ms=250"}).options->deadline_ms, 250);
+    Parsed e = run({"--socket", "/s"}, {{"PRESENCE_FCGI_DEADLINE_MS", "900"}});
+    ASSERT_TRUE(e.options) << e.error;
+    EXPECT_EQ(e.options->deadline_ms, 900);
+    for (const char *n : {"0", "60001", "1.5", "-3", ""}) {
+        Parsed r = run({"--socket", "/s", "--deadline-ms", n});
+        EXPECT_FALSE(r.options) << n;
+        EXPECT_NE(r.error.find("deadline"), std::string::npos) << n;
+    }
+}
+
 TEST(Options, UnknownFlagAndMissingValueAreRefused)
 {
     EXPECT_FALSE(run({"--socket", "/s", "--verbose"}).options);

@@ -105,6 +105,18 @@ TEST(StatusMapping, UnreachableDatabaseIs503)
     EXPECT_EQ(h.db_message, "connection refused");
 }
 
+TEST(StatusMapping, ACallPastTheDeadlineIs503)
+{
+    EXPECT_EQ(status_for_sqlstate("57014"), 503);
+    Handled h = answer_with("57014");
+    EXPECT_EQ(h.response.status, 503);
+    EXPECT_NE(response_head(h.response).find("\r\nRetry-After: 2\r\n"), std::string::npos);
+    EXPECT_EQ(h.response.body(),
+              R"({"type":"about:blank","title":"Service Unavailable","status":503,)"
+              R"("detail":"the database did not answer in time; try again shortly"})");
+    EXPECT_EQ(h.sqlstate, "57014");
+}
+
 TEST(StatusMapping, BodyIsPassedThroughUntouched)
 {
     ProblemWriter w;
