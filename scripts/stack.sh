@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2174  # mkdir -p -m: the mode is meant for the last directory only
 # scripts/stack.sh {run|start|stop|status}: the whole product on this machine, for people
 # (make run) and for scripts (make start, make stop).
 #
@@ -14,7 +15,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 pg_bin=/usr/lib/postgresql/15/bin
 pg_port=5432    # names the socket file only: the cluster listens on no TCP port
-fcgi_bin=$top/fcgi/build/presence-fcgi
+fcgi_build=$top/fcgi/build/presence-fcgi
 
 say() { echo "presence: $*"; }
 die() { echo "presence: $*" >&2; exit 1; }
@@ -44,8 +45,6 @@ init_layout() {
     fi
 
     want_port=${PRESENCE_HTTP_PORT:-8080}
-    [[ $want_port =~ ^[0-9]+$ ]] && [ "$want_port" -ge 1024 ] && [ "$want_port" -le 65535 ] ||
-        die "PRESENCE_HTTP_PORT must be a number from 1024 to 65535, not '$want_port'"
     port=$want_port
 
     hash=$(printf '%s' "$run_dir" | sha256sum | cut -c1-12)
@@ -59,6 +58,10 @@ init_layout() {
 
 # Decides where the service users' files go; called by start only.
 plan_layout() {
+    if ! [[ $want_port =~ ^[0-9]+$ ]] || [ "$want_port" -lt 1024 ] || [ "$want_port" -gt 65535 ]
+    then
+        die "PRESENCE_HTTP_PORT must be a number from 1024 to 65535, not '$want_port'"
+    fi
     port=$want_port
     mkdir -p -m 755 "$run_dir"
     srv_dir=$run_dir
@@ -75,12 +78,19 @@ plan_layout() {
         say "socket paths under $srv_dir would be too long; sockets go to $sock_dir"
     fi
 
+    # The stack runs a copy of the program: a rebuild under a running stack changes nothing
+    # until the next start, and the web user need not reach the checkout.
+    fcgi_bin=$srv_dir/bin/presence-fcgi
     pgdata=$srv_dir/pgdata
     pg_sock_dir=$sock_dir/pg
     fcgi_sock_dir=$sock_dir/fcgi
     fcgi_sock=$fcgi_sock_dir/fcgi.sock
     ngx_prefix=$srv_dir/nginx
     pg_log=$srv_dir/postgres.log
+    if [ "$srv_dir" != "$run_dir" ]; then
+        ln -sfn "$pg_log" "$run_dir/postgres.log"
+        ln -sfn "$ngx_prefix" "$run_dir/nginx"
+    fi
 }
 
 # True when user $1 can reach path $2 (test's operator $3, -x by default: search a directory).
@@ -93,6 +103,10 @@ private_tmp_dir() {
         die "$d exists and is not ours; remove it or set PRESENCE_RUN_DIR"
     fi
     mkdir -p -m 755 "$d"
+    # Checked again: someone may have made it between the check and the mkdir.
+    if [ -L "$d" ] || [ "$(stat -c %u "$d")" != "$(id -u)" ]; then
+        die "$d exists and is not ours; remove it or set PRESENCE_RUN_DIR"
+    fi
     echo "$d"
 }
 
@@ -106,6 +120,7 @@ pgdata=$pgdata
 pg_sock_dir=$pg_sock_dir
 fcgi_sock_dir=$fcgi_sock_dir
 fcgi_sock=$fcgi_sock
+fcgi_bin=$fcgi_bin
 ngx_prefix=$ngx_prefix
 pg_log=$pg_log
 db_user=$db_user
@@ -145,9 +160,13 @@ pid_runs() {
     [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(realpath "$exe")" ]
 }
 
-read_pid() { [ -f "$1" ] && head -n 1 "$1" | tr -dc 0-9 || true; }
+read_pid() { if [ -f "$1" ]; then head -n 1 "$1" | tr -dc 0-9; fi; }
 
-fcgi_pid() { local p; p=$(read_pid "$run_dir/fcgi.pid"); pid_runs "$p" "$fcgi_bin" && echo "$p"; }
+fcgi_pid() {
+    local p
+    p=$(read_pid "$run_dir/fcgi.pid")
+    pid_runs "$p" "${fcgi_bin:-/nonexistent}" && echo "$p"
+}
 nginx_pid() {
     local p
     p=$(read_pid "${ngx_prefix:-/nonexistent}/nginx.pid")
@@ -185,7 +204,7 @@ build_and_install() {
     say "building the extension and the FastCGI program"
     make -s -C "$top" all >/dev/null
     make -s -C "$top/fcgi" >/dev/null
-    [ -x "$fcgi_bin" ] || die "make -C fcgi did not produce $fcgi_bin"
+    [ -x "$fcgi_build" ] || die "make -C fcgi did not produce $fcgi_build"
     if is_root; then
         make -s -C "$top" install >/dev/null
     elif ! make -s -C "$top" install >/dev/null 2>&1; then
@@ -210,7 +229,14 @@ start_postgres() {
             cat "$run_dir/initdb.log" >&2
             die "initdb failed"
         }
-        echo "include_if_exists = 'presence-stack.conf'" >> "$pgdata/postgresql.conf"
+        # The database pg_cron serves exists before pg_cron first looks for it (else its
+        # launcher fails until provision_database creates it). Single-user mode, no settings
+        # of ours loaded yet.
+        echo "CREATE DATABASE presence;" |
+            as_db "$pg_bin/postgres" --single -D "$pgdata" postgres >>"$run_dir/initdb.log" 2>&1 ||
+            die "could not create the database presence (see $run_dir/initdb.log)"
+        echo "include_if_exists = 'presence-stack.conf'" | as_db tee -a "$pgdata/postgresql.conf" \
+            >/dev/null
     fi
 
     # Rewritten at every start, so a changed layout or setting takes effect.
@@ -329,6 +355,8 @@ start_fcgi() {
     mkdir -p -m 755 "$fcgi_sock_dir"
     own_web "$fcgi_sock_dir"
     rm -f "$fcgi_sock"
+    mkdir -p -m 755 "$srv_dir/bin"
+    install -m 755 "$fcgi_build" "$fcgi_bin"
     local fcgi_log=$run_dir/fcgi.log
     say "starting the FastCGI program (log $fcgi_log)"
 
@@ -360,13 +388,18 @@ render_nginx() {
     done
     touch "$ngx_prefix/error.log" "$ngx_prefix/access.log"
     cp /etc/nginx/fastcgi_params "$ngx_prefix/fastcgi_params"
+    # nginx includes the deployable file itself, or, when the web user cannot read the
+    # checkout, a copy of it.
+    local conf=$top/nginx/presence.conf
+    if is_root && ! reachable "$web_user" "$conf" -r; then
+        cp "$conf" "$ngx_prefix/presence.conf"
+        conf=$ngx_prefix/presence.conf
+    fi
     sed -e "s|@PREFIX@|$ngx_prefix|g" -e "s|@PORT@|$port|g" \
-        -e "s|@FCGI_SOCKET@|$fcgi_sock|g" -e "s|@PRESENCE_CONF@|$top/nginx/presence.conf|g" \
+        -e "s|@FCGI_SOCKET@|$fcgi_sock|g" -e "s|@PRESENCE_CONF@|$conf|g" \
         "$top/nginx/nginx.conf.in" > "$ngx_prefix/nginx.conf"
     if is_root; then
         chown -R "$web_user": "$ngx_prefix"
-        reachable "$web_user" "$top/nginx/presence.conf" -r ||
-            die "$web_user cannot read $top/nginx/presence.conf"
     fi
 }
 
@@ -427,11 +460,24 @@ report_status() {
         say "not started in $run_dir"
         return 1
     fi
-    if pg_running; then say "PostgreSQL runs ($pgdata)"; n=$((n + 1)); else say "PostgreSQL is down"; fi
-    if p=$(fcgi_pid); then say "the FastCGI program runs (pid $p)"; n=$((n + 1))
-    else say "the FastCGI program is down"; fi
-    if p=$(nginx_pid); then say "nginx runs (pid $p, port $port)"; n=$((n + 1))
-    else say "nginx is down"; fi
+    if pg_running; then
+        say "PostgreSQL runs ($pgdata)"
+        n=$((n + 1))
+    else
+        say "PostgreSQL is down"
+    fi
+    if p=$(fcgi_pid); then
+        say "the FastCGI program runs (pid $p)"
+        n=$((n + 1))
+    else
+        say "the FastCGI program is down"
+    fi
+    if p=$(nginx_pid); then
+        say "nginx runs (pid $p, port $port)"
+        n=$((n + 1))
+    else
+        say "nginx is down"
+    fi
     [ $n -eq 3 ]
 }
 
@@ -489,7 +535,7 @@ stop_nginx() {
     # nginx's workers live in the master's session; none may outlive it.
     local w
     for w in $(ps -o pid= -s "$p" 2>/dev/null); do
-        pid_runs "$w" /usr/sbin/nginx && kill -KILL "$w" 2>/dev/null || true
+        if pid_runs "$w" /usr/sbin/nginx; then kill -KILL "$w" 2>/dev/null || true; fi
     done
     say "nginx stopped"
 }

@@ -40,7 +40,7 @@ def main():
     requests = (test_status_order.TESTS + test_roster_body.TESTS + test_bad_input.TESTS
                 + test_nginx_errors.TESTS + test_status_order.FINAL)
     later = (test_db_outage.TESTS + test_nginx_errors.TIMEOUT + test_stack.SECOND
-             + test_nginx_errors.GONE)
+             + test_nginx_errors.GONE + test_stack.LOGS)
 
     started = all(runner.run(n, f, ctx) for n, f in test_stack.FIRST)
     if not started:

@@ -6,7 +6,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 
 export PRESENCE_RUN_DIR=$top/build/http/run
 second=$PRESENCE_RUN_DIR-second
@@ -32,3 +32,13 @@ mkdir -p "$top/build/http"
 
 echo "test/http: stack in $PRESENCE_RUN_DIR on 127.0.0.1:$PRESENCE_HTTP_PORT"
 /usr/bin/python3 "$top/test/http/main.py"
+rc=$?
+if [ $rc -ne 0 ]; then
+    for log in fcgi.log nginx/error.log postgres.log; do
+        f=$PRESENCE_RUN_DIR/$log
+        [ -e "$f" ] || continue
+        echo "--- the last lines of $f"
+        tail -n 15 "$f"
+    done
+fi
+exit $rc
