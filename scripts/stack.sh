@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2174  # mkdir -p -m: the mode is meant for the last directory only
-# scripts/stack.sh {run|start|stop|status}: the whole product on this machine, for people
+# scripts/stack.sh {run|start|stop|status|clean}: the whole product on this machine, for people
 # (make run) and for scripts (make start, make stop).
 #
 #   run     start, print a ready curl line, serve until INT or TERM, then stop everything
 #   start   the same stack in the background; returns once the endpoint answers 200
 #   stop    stops nginx (QUIT), the FastCGI program (TERM) and PostgreSQL (fast)
 #   status  says what runs; exit status 0 only when all three parts do
+#   clean   stop, then remove the run directory (the cluster's data too)
 #
 # Environment: PRESENCE_HTTP_PORT (default 8080), PRESENCE_RUN_DIR (default .run in the
 # checkout), PRESENCE_FCGI_THREADS (default 8). docs/operations.md describes the layout.
@@ -579,6 +580,20 @@ do_stop() {
     rm -f "$state"
 }
 
+# Stops the stack and removes its run directory and any /tmp fallback of it: the next start
+# makes a fresh cluster.
+do_clean() {
+    do_stop
+    local d
+    for d in "/tmp/presence-$hash" "/tmp/presence-$hash-s"; do
+        if [ -d "$d" ] && [ ! -L "$d" ] && [ "$(stat -c %u "$d")" = "$(id -u)" ]; then
+            rm -rf "$d"
+        fi
+    done
+    rm -rf "$run_dir"
+    say "removed $run_dir"
+}
+
 # --- run ----------------------------------------------------------------------------------
 
 # Serves until INT or TERM; the stack is already started and the lock released.
@@ -649,8 +664,13 @@ main() {
     status)
         report_status
         ;;
+    clean)
+        [ -d "$run_dir" ] || exit 0
+        lock
+        do_clean
+        ;;
     *)
-        echo "usage: $0 {run|start|stop|status}" >&2
+        echo "usage: $0 {run|start|stop|status|clean}" >&2
         exit 2
         ;;
     esac

@@ -18,16 +18,18 @@ while [ -n "$(ss -ltnH "sport = :$port" 2>/dev/null)" ]; do
 done
 export PRESENCE_HTTP_PORT=$port
 
-cleanup() {
+# shellcheck disable=SC2317  # called by the trap
+stop_all() {
     PRESENCE_RUN_DIR=$second scripts/stack.sh stop >/dev/null 2>&1
     scripts/stack.sh stop >/dev/null 2>&1
 }
-trap cleanup EXIT
+trap stop_all EXIT
 trap 'exit 130' INT TERM
 
-# A fresh cluster every run: what a leftover of an earlier run holds decides nothing.
-cleanup
-rm -rf "$PRESENCE_RUN_DIR" "$second"
+# A fresh cluster every run: what a leftover of an earlier run holds decides nothing. The
+# logs of this run stay for a look afterwards.
+PRESENCE_RUN_DIR=$second scripts/stack.sh clean >/dev/null || exit 1
+scripts/stack.sh clean >/dev/null || exit 1
 mkdir -p "$top/build/http"
 
 echo "test/http: stack in $PRESENCE_RUN_DIR on 127.0.0.1:$PRESENCE_HTTP_PORT"
