@@ -173,9 +173,12 @@ nginx_pid() {
     p=$(read_pid "${ngx_prefix:-/nonexistent}/nginx.pid")
     pid_runs "$p" /usr/sbin/nginx && echo "$p"
 }
+# From the postmaster's pid file, not pg_ctl status: `run` asks every second, and runuser
+# would open a PAM session each time.
 pg_running() {
-    [ -n "${pgdata:-}" ] && [ -f "$pgdata/PG_VERSION" ] &&
-        as_db "$pg_bin/pg_ctl" status -D "$pgdata" >/dev/null 2>&1
+    local p
+    p=$(read_pid "${pgdata:-/nonexistent}/postmaster.pid")
+    pid_runs "$p" "$pg_bin/postgres"
 }
 
 # True when pid $1 is a live process. A zombie is not: daemons are reparented to pid 1,
@@ -503,6 +506,7 @@ do_start() {
     write_state
     starting=yes
     trap 'on_start_exit' EXIT
+    trap 'exit 130' INT TERM
     start_postgres
     provision_database
     provision_demo
@@ -511,7 +515,7 @@ do_start() {
     start_nginx
     wait_ready
     starting=no
-    trap - EXIT
+    trap - EXIT INT TERM
     say "ready: $(roster_url) ($run_dir/env has the libpq variables and the demo token)"
 }
 
