@@ -436,6 +436,7 @@ PRESENCE_ENTRY(presence_token_digest)
 }
 
 namespace {
+SPIPlanPtr plan_upsert_known;
 SPIPlanPtr plan_upsert;
 }
 
@@ -467,24 +468,40 @@ PRESENCE_ENTRY(presence_upsert)
     spi_connect();
 
     static Oid types[] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID};
-    SPIPlanPtr plan = saved_plan(
-        &plan_upsert,
-        "INSERT INTO presence.agents AS a "
-        "    (workspace_id, agent_id, crew_id, status, since, seen_at, details) "
-        "SELECT $1, $2, $4, $3, statement_timestamp(), statement_timestamp(), $5 "
-        "WHERE EXISTS (SELECT 1 FROM presence.workspaces w WHERE w.workspace_id = $1) "
-        "  AND ($4 IS NULL OR EXISTS (SELECT 1 FROM presence.crews c "
-        "                             WHERE c.crew_id = $4 AND c.workspace_id = $1)) "
-        "ON CONFLICT (workspace_id, agent_id) DO UPDATE "
-        "SET crew_id = coalesce(EXCLUDED.crew_id, a.crew_id), status = EXCLUDED.status, "
-        "    since = EXCLUDED.since, seen_at = EXCLUDED.seen_at, details = EXCLUDED.details "
-        "RETURNING a.agent_id, a.crew_id, a.status, a.since, a.details",
-        5, types);
     Datum values[5] = {text_datum(ws), text_datum(agent),
                        PointerGetDatum(cstring_to_text(presence::status_name(parsed))),
                        crew.is_null() ? (Datum) 0 : text_datum(crew), details};
     char nulls[5] = {' ', ' ', ' ', crew.is_null() ? 'n' : ' ', details_null ? 'n' : ' '};
-    spi_run(plan, values, nulls, false, SPI_OK_INSERT_RETURNING);
+
+    // Most writes are a known agent staying in its crew: one update of its row, no other
+    // look-up (its workspace exists, since the row references it). Anything else takes the
+    // insert-or-update, which checks the workspace and the crew first.
+    SPIPlanPtr plan = saved_plan(
+        &plan_upsert_known,
+        "UPDATE presence.agents "
+        "SET status = $3, since = statement_timestamp(), seen_at = statement_timestamp(), "
+        "    details = $5 "
+        "WHERE workspace_id = $1 AND agent_id = $2 AND ($4 IS NULL OR crew_id = $4) "
+        "RETURNING agent_id, crew_id, status, since, details",
+        5, types);
+    spi_run(plan, values, nulls, false, SPI_OK_UPDATE_RETURNING);
+    if (SPI_processed == 0) {
+        plan = saved_plan(
+            &plan_upsert,
+            "INSERT INTO presence.agents AS a "
+            "    (workspace_id, agent_id, crew_id, status, since, seen_at, details) "
+            "SELECT $1, $2, $4, $3, statement_timestamp(), statement_timestamp(), $5 "
+            "WHERE EXISTS (SELECT 1 FROM presence.workspaces w WHERE w.workspace_id = $1) "
+            "  AND ($4 IS NULL OR EXISTS (SELECT 1 FROM presence.crews c "
+            "                             WHERE c.crew_id = $4 AND c.workspace_id = $1)) "
+            "ON CONFLICT (workspace_id, agent_id) DO UPDATE "
+            "SET crew_id = coalesce(EXCLUDED.crew_id, a.crew_id), status = EXCLUDED.status, "
+            "    since = EXCLUDED.since, seen_at = EXCLUDED.seen_at, "
+            "    details = EXCLUDED.details "
+            "RETURNING a.agent_id, a.crew_id, a.status, a.since, a.details",
+            5, types);
+        spi_run(plan, values, nulls, false, SPI_OK_INSERT_RETURNING);
+    }
 
     if (SPI_processed == 0) {
         if (!workspace_exists(values[0]))

@@ -80,9 +80,10 @@ CREATE TABLE presence.agents (
     workspace_id text COLLATE "C" NOT NULL REFERENCES presence.workspaces,
     agent_id     text COLLATE "C" NOT NULL,
     crew_id      text COLLATE "C",
-    status       text COLLATE "C" NOT NULL
-                 CHECK (status OPERATOR(pg_catalog.=) ANY
-                        (ARRAY['online', 'busy', 'blocked', 'offline'])),
+    -- One of online, busy, blocked, offline: checked by presence_upsert before any write
+    -- (only presence_owner and presence_sweeper can write here). A CHECK constraint would
+    -- have its expression read back from the catalog on every statement, a heartbeat too.
+    status       text COLLATE "C" NOT NULL,
     since        timestamptz NOT NULL,
     seen_at      timestamptz NOT NULL,
     details      jsonb,
@@ -110,11 +111,6 @@ CREATE TABLE presence.sweep_guard_events (
 -- nature: token look-up by digest and crew id uniqueness). The function's SET clause
 -- restores the setting when it returns. Rows of any other tenant are invisible to the
 -- functions' owner even if a query inside a function forgot a filter.
-CREATE FUNCTION presence.current_scope() RETURNS text
-    LANGUAGE sql STABLE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-    AS $$ SELECT COALESCE(pg_catalog.current_setting('presence.workspace', true), '') $$;
-
 ALTER TABLE presence.workspaces ENABLE ROW LEVEL SECURITY;
 ALTER TABLE presence.workspaces FORCE ROW LEVEL SECURITY;
 ALTER TABLE presence.crews ENABLE ROW LEVEL SECURITY;
@@ -126,20 +122,25 @@ ALTER TABLE presence.tokens FORCE ROW LEVEL SECURITY;
 ALTER TABLE presence.agents ENABLE ROW LEVEL SECURITY;
 ALTER TABLE presence.agents FORCE ROW LEVEL SECURITY;
 
--- The scope is read once per statement (an InitPlan), not once per row. Only crews (for
+-- The scope is read once per statement (an InitPlan), not once per row, straight from the
+-- setting: a SQL function here would be parsed again on every statement. Only crews (for
 -- the uniqueness check) and tokens (looked up by digest) ever answer to '*'.
 CREATE POLICY tenant_scope ON presence.workspaces
-    USING (workspace_id OPERATOR(pg_catalog.=) (SELECT presence.current_scope()));
+    USING (workspace_id OPERATOR(pg_catalog.=)
+           (SELECT pg_catalog.current_setting('presence.workspace', true)));
 CREATE POLICY tenant_scope ON presence.crews
-    USING ((SELECT presence.current_scope()) OPERATOR(pg_catalog.=) '*'
-           OR workspace_id OPERATOR(pg_catalog.=) (SELECT presence.current_scope()));
+    USING ((SELECT pg_catalog.current_setting('presence.workspace', true)) OPERATOR(pg_catalog.=) '*'
+           OR workspace_id OPERATOR(pg_catalog.=)
+              (SELECT pg_catalog.current_setting('presence.workspace', true)));
 CREATE POLICY tenant_scope ON presence.members
-    USING (workspace_id OPERATOR(pg_catalog.=) (SELECT presence.current_scope()));
+    USING (workspace_id OPERATOR(pg_catalog.=)
+           (SELECT pg_catalog.current_setting('presence.workspace', true)));
 CREATE POLICY tenant_scope ON presence.agents
-    USING (workspace_id OPERATOR(pg_catalog.=) (SELECT presence.current_scope()));
+    USING (workspace_id OPERATOR(pg_catalog.=)
+           (SELECT pg_catalog.current_setting('presence.workspace', true)));
 -- Tokens are found by digest before any workspace is known: only the '*' scope sees them.
 CREATE POLICY token_lookup ON presence.tokens
-    USING ((SELECT presence.current_scope()) OPERATOR(pg_catalog.=) '*');
+    USING ((SELECT pg_catalog.current_setting('presence.workspace', true)) OPERATOR(pg_catalog.=) '*');
 
 -- C++ entry points. Each is one guarded function in extension/entry.cpp.
 
@@ -465,7 +466,6 @@ ALTER TABLE presence.members OWNER TO presence_owner;
 ALTER TABLE presence.tokens OWNER TO presence_owner;
 ALTER TABLE presence.agents OWNER TO presence_owner;
 ALTER TABLE presence.sweep_guard_events OWNER TO presence_owner;
-ALTER FUNCTION presence.current_scope() OWNER TO presence_owner;
 ALTER FUNCTION presence.presence_upsert(text, text, text, text, jsonb) OWNER TO presence_owner;
 ALTER FUNCTION presence.presence_touch(text, text) OWNER TO presence_owner;
 ALTER FUNCTION presence.presence_roster(text, text) OWNER TO presence_owner;
@@ -481,7 +481,7 @@ ALTER FUNCTION presence.token_revoke(text) OWNER TO presence_owner;
 -- Privileges: PUBLIC reaches nothing; each role gets exactly its row of the contract.
 REVOKE ALL ON ALL TABLES IN SCHEMA presence FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA presence FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION presence.current_scope(), presence.check_id(text, text),
+GRANT EXECUTE ON FUNCTION presence.check_id(text, text),
     presence.token_generate(), presence.token_digest(text) TO presence_owner;
 
 GRANT EXECUTE ON FUNCTION
