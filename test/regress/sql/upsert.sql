@@ -28,6 +28,16 @@ SELECT agent_id, crew_id, status, details, since = statement_timestamp() AS sinc
 SET ROLE regress_reader;
 SELECT agent_id, crew_id, status, details FROM presence.presence_roster('ws_up');
 
+-- The returned row is the stored row, since included.
+SET ROLE regress_writer;
+SELECT row(u.*)::text AS returned_row
+    FROM presence.presence_upsert('ws_up', 'agt_stored', 'busy', 'crw_up_a',
+                                  '{"current_task_id": "T-5"}') u \gset
+RESET ROLE;
+SELECT row(a.agent_id, a.crew_id, a.status, a.since, a.details)::text = :'returned_row'
+       AS returned_the_stored_row
+    FROM presence.agents a WHERE a.workspace_id = 'ws_up' AND a.agent_id = 'agt_stored';
+
 -- since is the time of the statement, not of the transaction, and it moves on every
 -- write, even one that repeats the status.
 SET ROLE regress_writer;
