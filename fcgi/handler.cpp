@@ -47,12 +47,27 @@ Handled problem(ProblemWriter &w, int status, std::string_view text)
     return h;
 }
 
-// The response for an error the database raised, by its SQLSTATE.
+// A 405 with `Allow: GET, HEAD`, and its log reason.
+Handled method_not_allowed(ProblemWriter &w)
+{
+    Handled h;
+    h.response = method_not_allowed_response(w);
+    h.reason = detail::kMethodNotAllowed;
+    return h;
+}
+
+// The response for an error the database raised, by its SQLSTATE. An authenticated request
+// with a method other than GET or HEAD comes back as PR400 and is answered 405.
 Handled from_db_error(const DbResult &r, const std::optional<std::string> &malformed,
-                      const std::string &token, ProblemWriter &w)
+                      bool method_allowed, const std::string &token, ProblemWriter &w)
 {
     Handled h;
     int status = status_for_sqlstate(r.sqlstate);
+    if (status == 400 && r.sqlstate == "PR400" && !method_allowed) {
+        h = method_not_allowed(w);
+        h.sqlstate = r.sqlstate;
+        return h;
+    }
     switch (status) {
     case 401:
         h.response = unauthorized_response(w, true);
@@ -96,13 +111,9 @@ Handled handle_request(const RequestParams &p, RosterSource &db, ProblemWriter &
     if (p.path != kRosterPath) {
         return problem(problems, 404, detail::kNoSuchResource);
     }
-    if (p.method != "GET" && p.method != "HEAD") {
-        Handled h;
-        h.response = method_not_allowed_response(problems);
-        h.reason = detail::kMethodNotAllowed;
-        return h;
-    }
 
+    // The contract's order: the token first, then the request (a method other than GET
+    // and HEAD is answered 405 only once the token has been accepted).
     Credentials cred = parse_authorization(p.authorization, p.authorization_count);
     if (cred.kind != AuthKind::kBearer) {
         bool invalid = cred.kind == AuthKind::kInvalid;
@@ -112,10 +123,14 @@ Handled handle_request(const RequestParams &p, RosterSource &db, ProblemWriter &
         return h;
     }
 
+    bool method_allowed = p.method == "GET" || p.method == "HEAD";
     QueryResult q = parse_query(p.query);
     std::optional<std::string> malformed = q.malformed;
     if (!malformed) {
         malformed = check_workspace(p.workspace, p.workspace_count);
+    }
+    if (!method_allowed) {
+        malformed = std::string(detail::kMethodNotAllowed);
     }
 
     // A malformed request still goes to the database, with nothing of the bad input: the
@@ -131,7 +146,8 @@ Handled handle_request(const RequestParams &p, RosterSource &db, ProblemWriter &
     case DbResult::Kind::kBody: {
         if (malformed) {
             // The function should have raised PR400; never serve rows for a bad request.
-            Handled h = problem(problems, 400, *malformed);
+            Handled h = method_allowed ? problem(problems, 400, *malformed)
+                                       : method_not_allowed(problems);
             h.db_message = "the roster function answered a malformed request";
             return h;
         }
@@ -140,7 +156,7 @@ Handled handle_request(const RequestParams &p, RosterSource &db, ProblemWriter &
         return h;
     }
     case DbResult::Kind::kError:
-        return from_db_error(r, malformed, cred.token, problems);
+        return from_db_error(r, malformed, method_allowed, cred.token, problems);
     case DbResult::Kind::kUnavailable:
         break;
     }

@@ -49,9 +49,10 @@ struct Handled {
     std::string db_message;  // the database's own words (token redacted), for 500 and 503
 };
 
-// Answers one request. Order: path (404), method (405), Authorization (401 without a
-// database call when missing or garbled), then one database call that checks the token
-// before anything else, so a malformed request from an unauthenticated client is a 401.
+// Answers one request. Order: path (404), Authorization (401 without a database call when
+// missing or garbled), then one database call that checks the token before anything else,
+// so a malformed request, or one with a method other than GET and HEAD, from an
+// unauthenticated client is a 401; from an authenticated one, a 400 or a 405.
 Handled handle_request(const RequestParams &p, RosterSource &db, ProblemWriter &problems);
 
 }  // namespace presence

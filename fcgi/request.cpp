@@ -305,15 +305,23 @@ Credentials parse_authorization(const std::optional<std::string> &header, int co
 
     std::string_view v = trim_ows(*header);
     std::size_t sp = v.find(' ');
-    if (sp == std::string_view::npos || !equals_ignore_case(v.substr(0, sp), "bearer")) {
+    std::string_view scheme = v.substr(0, sp);
+    if (!equals_ignore_case(scheme, "bearer")) {
+        // "Bearer\t<token>" has no space and is a garbled bearer header, not another scheme.
+        bool garbled_bearer = v.size() > 6 && equals_ignore_case(v.substr(0, 6), "bearer");
+        cred.kind = garbled_bearer ? AuthKind::kInvalid : AuthKind::kMissing;
         return cred;
     }
-    std::string_view token = v.substr(sp);
+    std::string_view token = sp == std::string_view::npos ? std::string_view() : v.substr(sp);
     while (!token.empty() && token.front() == ' ') {
         token.remove_prefix(1);
     }
 
-    if (token.empty() || token.size() > kMaxTokenChars) {
+    if (token.empty()) {
+        cred.kind = AuthKind::kMissing;
+        return cred;
+    }
+    if (token.size() > kMaxTokenChars) {
         return cred;
     }
     for (unsigned char c : token) {

@@ -12,12 +12,14 @@ namespace presence {
 inline constexpr std::string_view kRosterPath = "/api/v1/presence/roster";
 inline constexpr std::size_t kMaxIdChars = 128;
 inline constexpr std::size_t kMaxTokenChars = 256;
-inline constexpr std::size_t kMaxQueryBytes = 4096;
+// Past nginx's request line limit (8 KiB by default): in practice unknown parameters of any
+// length nginx lets through are ignored, as the contract says.
+inline constexpr std::size_t kMaxQueryBytes = 16384;
 
 // The fixed texts a malformed request is answered with. They name the rule that failed and
 // never echo what the client sent.
 namespace malformed {
-inline constexpr const char *kQueryTooLong = "the query string is longer than 4096 bytes";
+inline constexpr const char *kQueryTooLong = "the query string is longer than 16384 bytes";
 inline constexpr const char *kBadEscape = "the query string has a bad percent-encoding";
 inline constexpr const char *kNul = "the query string contains a NUL byte";
 inline constexpr const char *kBadUtf8 = "the query string is not valid UTF-8";
@@ -75,8 +77,8 @@ std::optional<std::string> check_workspace(const std::optional<std::string> &hea
                                            int count);
 
 enum class AuthKind {
-    kMissing,  // no Authorization header at all
-    kInvalid,  // a header that is not `Bearer <well-formed token>`
+    kMissing,  // no bearer token at all: no header, another scheme, or `Bearer` alone
+    kInvalid,  // something in a bearer token's place that is not a well-formed token
     kBearer,   // a well-formed bearer token, still to be checked by the database
 };
 
@@ -87,7 +89,9 @@ struct Credentials {
 
 // Reads the Authorization header: scheme `Bearer` in any case, one or more spaces, then a
 // token of 1..256 characters from A-Z a-z 0-9 - _. Surrounding spaces and tabs are ignored.
-// A header given more than once is invalid.
+// Another scheme (Basic...), an empty header or `Bearer` with nothing after it carry no
+// bearer token (RFC 6750 3.1: the answer names no error). A header given more than once is
+// invalid.
 Credentials parse_authorization(const std::optional<std::string> &header, int count);
 
 }  // namespace presence

@@ -51,24 +51,30 @@ TEST(Authorization, SurroundingWhitespaceIsIgnored)
     EXPECT_EQ(c.token, kGoodToken);
 }
 
-TEST(Authorization, OtherSchemesAreInvalid)
+TEST(Authorization, OtherSchemesCarryNoBearerToken)
 {
-    EXPECT_EQ(parse("Basic dXNlcjpwYXNz").kind, AuthKind::kInvalid);
-    EXPECT_EQ(parse("Token abc").kind, AuthKind::kInvalid);
+    EXPECT_EQ(parse("Basic dXNlcjpwYXNz").kind, AuthKind::kMissing);
+    EXPECT_EQ(parse("Token abc").kind, AuthKind::kMissing);
+    EXPECT_EQ(parse("Digest username=x").kind, AuthKind::kMissing);
+}
+
+TEST(Authorization, AGarbledBearerSchemeIsInvalid)
+{
     EXPECT_EQ(parse("Bearerx abc").kind, AuthKind::kInvalid);
 }
 
-TEST(Authorization, EmptyHeaderIsInvalidNotMissing)
+TEST(Authorization, EmptyHeaderCarriesNoToken)
 {
-    EXPECT_EQ(parse("").kind, AuthKind::kInvalid);
-    EXPECT_EQ(parse("   ").kind, AuthKind::kInvalid);
+    EXPECT_EQ(parse("").kind, AuthKind::kMissing);
+    EXPECT_EQ(parse("   ").kind, AuthKind::kMissing);
 }
 
-TEST(Authorization, BearerWithoutTokenIsInvalid)
+TEST(Authorization, BearerWithoutTokenCarriesNoToken)
 {
-    EXPECT_EQ(parse("Bearer").kind, AuthKind::kInvalid);
-    EXPECT_EQ(parse("Bearer ").kind, AuthKind::kInvalid);
-    EXPECT_EQ(parse("Bearer     ").kind, AuthKind::kInvalid);
+    EXPECT_EQ(parse("Bearer").kind, AuthKind::kMissing);
+    EXPECT_EQ(parse("Bearer ").kind, AuthKind::kMissing);
+    EXPECT_EQ(parse("Bearer     ").kind, AuthKind::kMissing);
+    EXPECT_EQ(parse("bearer").kind, AuthKind::kMissing);
 }
 
 TEST(Authorization, TabInsteadOfSpaceIsInvalid)

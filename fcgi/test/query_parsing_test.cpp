@@ -164,10 +164,10 @@ TEST(QueryParsing, ValueMayContainAnEqualsSign)
     EXPECT_EQ(why("other=a=b&crew_id=c"), "");
 }
 
-TEST(QueryParsing, QueryLongerThan4096BytesIsMalformed)
+TEST(QueryParsing, QueryLongerThan16KiBIsMalformed)
 {
-    std::string at_limit = "crew_id=crw_a&pad=" + std::string(4096 - 18, 'x');
-    ASSERT_EQ(at_limit.size(), 4096u);
+    std::string at_limit = "crew_id=crw_a&pad=" + std::string(16384 - 18, 'x');
+    ASSERT_EQ(at_limit.size(), 16384u);
     EXPECT_EQ(why(at_limit), "");
     EXPECT_EQ(why(at_limit + "x"), malformed::kQueryTooLong);
 }

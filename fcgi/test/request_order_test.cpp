@@ -46,7 +46,7 @@ TEST_F(RequestOrder, PathIsComparedExactly)
     EXPECT_EQ(db.calls, 0);
 }
 
-TEST_F(RequestOrder, OtherMethodsAre405EvenWithoutAToken)
+TEST_F(RequestOrder, OtherMethodsWithoutATokenAre401)
 {
     for (const char *method : {"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "get", ""}) {
         RequestParams p = roster_get();
@@ -54,10 +54,36 @@ TEST_F(RequestOrder, OtherMethodsAre405EvenWithoutAToken)
         p.authorization.reset();
         p.authorization_count = 0;
         Handled h = handle_request(p, db, w);
-        EXPECT_EQ(h.response.status, 405) << method;
-        EXPECT_NE(response_head(h.response).find("\r\nAllow: GET, HEAD\r\n"), std::string::npos);
+        EXPECT_EQ(h.response.status, 401) << method;
+        EXPECT_EQ(response_head(h.response).find("Allow:"), std::string::npos);
     }
     EXPECT_EQ(db.calls, 0);
+}
+
+TEST_F(RequestOrder, OtherMethodsWithARejectedTokenAre401)
+{
+    db.answer_error("PR401");
+    RequestParams p = roster_get();
+    p.method = "POST";
+    Handled h = handle_request(p, db, w);
+    EXPECT_EQ(h.response.status, 401);
+    ASSERT_EQ(db.calls, 1);
+    EXPECT_FALSE(db.workspace);
+    EXPECT_FALSE(db.crew_id);
+}
+
+TEST_F(RequestOrder, OtherMethodsWithAnAcceptedTokenAre405)
+{
+    for (const char *method : {"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "get", ""}) {
+        db.answer_error("PR400");
+        RequestParams p = roster_get("crew_id=crw_a");
+        p.method = method;
+        Handled h = handle_request(p, db, w);
+        EXPECT_EQ(h.response.status, 405) << method;
+        EXPECT_NE(response_head(h.response).find("\r\nAllow: GET, HEAD\r\n"), std::string::npos);
+        EXPECT_EQ(db.malformed, std::optional<std::string>(detail::kMethodNotAllowed));
+        EXPECT_FALSE(db.crew_id);
+    }
 }
 
 TEST_F(RequestOrder, MissingTokenIs401WithoutTheDatabase)
@@ -71,10 +97,24 @@ TEST_F(RequestOrder, MissingTokenIs401WithoutTheDatabase)
     EXPECT_EQ(db.calls, 0);
 }
 
+TEST_F(RequestOrder, AnotherSchemeIs401WithoutAnErrorCode)
+{
+    for (const char *header : {"Basic dXNlcjpwYXNz", "Bearer", ""}) {
+        RequestParams p = roster_get("crew_id=a&crew_id=b");
+        p.authorization = header;
+        Handled h = handle_request(p, db, w);
+        EXPECT_EQ(h.response.status, 401) << header;
+        EXPECT_NE(response_head(h.response).find("WWW-Authenticate: Bearer realm=\"presence\"\r\n"),
+                  std::string::npos)
+            << header;
+    }
+    EXPECT_EQ(db.calls, 0);
+}
+
 TEST_F(RequestOrder, GarbledAuthorizationIs401InvalidTokenWithoutTheDatabase)
 {
-    std::vector<std::string> headers = {"Basic dXNlcjpwYXNz", "Bearer", "", "Bearer a;b",
-                                        "Bearer " + std::string(4096, 'A')};
+    std::vector<std::string> headers = {"Bearer a;b", "Bearer " + std::string(4096, 'A'),
+                                        "Bearer prs_\xff"};
     for (const std::string &header : headers) {
         RequestParams p = roster_get("crew_id=a&crew_id=b");
         p.authorization = header;
