@@ -317,6 +317,9 @@ $$;
 GRANT presence_reader TO presence_http;
 ALTER ROLE presence_http SET log_parameter_max_length = 0;
 ALTER ROLE presence_http SET log_parameter_max_length_on_error = 0;
+-- Refused tokens, non-members and unknown crews are the program's to log, one line each with
+-- nginx's request id; the server keeps its log for LOG, FATAL and PANIC from this role.
+ALTER ROLE presence_http SET log_min_messages = log;
 REVOKE CONNECT ON DATABASE presence FROM PUBLIC;
 GRANT CONNECT ON DATABASE presence TO presence_http;
 SQL

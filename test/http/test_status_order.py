@@ -108,6 +108,16 @@ def t_method_not_allowed(ctx):
         equal(ctx.http.get(headers=[tok]).status, 200, "GET after %s" % method)
 
 
+def t_method_without_token(ctx):
+    # The token comes first: an unauthenticated client learns nothing else, methods too.
+    for method in ("POST", "DELETE"):
+        r = ctx.http.get(method=method, body=b"{}" if method == "POST" else None)
+        expect_401(r, invalid_token=False)
+        equal(r.all("Allow"), [], "Allow on a 401 to %s" % method)
+        r = ctx.http.get(method=method, headers=[bearer(UNKNOWN)])
+        expect_401(r, invalid_token=True)
+
+
 def t_no_store_everywhere(ctx):
     check(len(ctx.http.seen) > 0, "responses were seen")
     bad = [r for r in ctx.http.seen if r.header("Cache-Control") != "no-store"]
@@ -131,6 +141,7 @@ TESTS = [
     ("403 before 404: a crew in a workspace the user is not in", t_membership_before_crew),
     ("404: a foreign crew and a missing crew are byte-identical", t_crew_not_found_identical),
     ("405: POST, PUT, DELETE, PATCH, OPTIONS carry Allow: GET, HEAD", t_method_not_allowed),
+    ("another method without an accepted token: 401, not 405", t_method_without_token),
 ]
 
 # Run after every other request-level test, so it sees their responses too.
