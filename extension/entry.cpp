@@ -672,8 +672,10 @@ PRESENCE_ENTRY(presence_sweep_offline)
 {
     if (PG_ARGISNULL(0))
         ereport(ERROR, (errcode(kInvalidArgument), errmsg("threshold must not be null")));
+    if (PG_ARGISNULL(1))
+        ereport(ERROR, (errcode(kInvalidArgument), errmsg("force must not be null")));
     Interval *threshold = PG_GETARG_INTERVAL_P(0);
-    bool force = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
+    bool force = PG_GETARG_BOOL(1);
     Interval zero{};
     if (DatumGetBool(DirectFunctionCall2(interval_le, IntervalPGetDatum(threshold),
                                          IntervalPGetDatum(&zero))))
@@ -686,8 +688,9 @@ PRESENCE_ENTRY(presence_sweep_offline)
 
     // One statement: lock the stale rows no writer holds, count what each workspace would
     // lose, hold back the workspaces past the guard, flip the rest, record the held ones.
-    // A workspace can only trip the guard with more than share * min_agents stale agents,
-    // so only those have their live agents counted.
+    // The guard holds a workspace of at least min_agents agents (offline ones included)
+    // when more than share of its live agents are stale; only workspaces with stale agents
+    // are counted.
     static Oid types[] = {TIMESTAMPTZOID, BOOLOID, FLOAT8OID, INT4OID, INTERVALOID,
                           TIMESTAMPTZOID};
     SPIPlanPtr plan = saved_plan(
@@ -698,15 +701,16 @@ PRESENCE_ENTRY(presence_sweep_offline)
         "  FOR UPDATE SKIP LOCKED"
         "), stale_count AS ("
         "  SELECT workspace_id, count(*) AS stale FROM stale GROUP BY workspace_id"
-        "), live_count AS ("
-        "  SELECT a.workspace_id, count(*) AS live FROM presence.agents a"
-        "  WHERE a.status <> 'offline' AND NOT $2 AND a.workspace_id IN"
-        "    (SELECT workspace_id FROM stale_count WHERE stale > $3 * $4)"
+        "), counted AS ("
+        "  SELECT a.workspace_id, count(*) AS agents,"
+        "         count(*) FILTER (WHERE a.status <> 'offline') AS live"
+        "  FROM presence.agents a"
+        "  WHERE NOT $2 AND a.workspace_id IN (SELECT workspace_id FROM stale_count)"
         "  GROUP BY a.workspace_id"
         "), held AS ("
-        "  SELECT s.workspace_id, l.live, s.stale"
-        "  FROM stale_count s JOIN live_count l USING (workspace_id)"
-        "  WHERE l.live >= $4 AND s.stale > $3 * l.live"
+        "  SELECT s.workspace_id, c.live, s.stale"
+        "  FROM stale_count s JOIN counted c USING (workspace_id)"
+        "  WHERE c.agents >= $4 AND s.stale > $3 * c.live"
         "), flipped AS ("
         "  UPDATE presence.agents a"
         "  SET status = 'offline', details = '{\"reason\":\"idle_timeout\"}'::jsonb,"

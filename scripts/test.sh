@@ -39,7 +39,9 @@ if [ "$(id -u)" -eq 0 ]; then
     tar -C "$top" --exclude=./.run --exclude=./build --exclude=./.git -cf - . |
         tar -C "$db_tree" -xf -
     chown -R postgres: "$db_tree"
-    trap 'rm -rf "$db_tree"' EXIT
+    # PRESENCE_KEEP_TEST_TREE=1 keeps it, with the suites' results, for a look afterwards.
+    [ "${PRESENCE_KEEP_TEST_TREE:-0}" = 1 ] || trap 'rm -rf "$db_tree"' EXIT
+    [ "${PRESENCE_KEEP_TEST_TREE:-0}" = 1 ] && echo "presence: test tree kept in $db_tree"
 fi
 
 suite_regress() {

@@ -91,17 +91,18 @@ SELECT presence.presence_sweep_offline(threshold => '3 minutes') AS flipped_over
 SET ROLE regress_reader;
 SELECT agent_id, status, details FROM presence.presence_roster('ws_sweep_threshold');
 
--- Bad arguments: a NULL, zero or negative threshold is PR400 and flips nothing. A NULL
--- force is the default, false.
+-- Bad arguments: a NULL, zero or negative threshold, or a NULL force, is PR400 and flips
+-- nothing.
 SET ROLE regress_admin;
 SELECT call, e.sqlstate, e.message
     FROM unnest(ARRAY[$$presence.presence_sweep_offline(NULL)$$,
                       $$presence.presence_sweep_offline(NULL, true)$$,
                       $$presence.presence_sweep_offline(NULL, NULL)$$,
                       $$presence.presence_sweep_offline('0')$$,
-                      $$presence.presence_sweep_offline('-5 minutes', true)$$]) call,
+                      $$presence.presence_sweep_offline('-5 minutes', true)$$,
+                      $$presence.presence_sweep_offline('1 minute', NULL)$$]) call,
          regress.error_of('SELECT ' || call) e;
-SELECT presence.presence_sweep_offline('1 minute', NULL) AS flipped;
+SELECT presence.presence_sweep_offline('1 minute', false) AS flipped;
 SET ROLE regress_reader;
 SELECT agent_id, status FROM presence.presence_roster('ws_sweep_threshold')
     WHERE status <> 'offline';

@@ -1,6 +1,6 @@
 -- The sweep guard: when one sweep would flip more than presence.sweep_guard_share (default
 -- one half) of a workspace's live agents, in a workspace of at least
--- presence.sweep_guard_min_agents (default 10) live agents, it flips none of that
+-- presence.sweep_guard_min_agents (default 10) agents, it flips none of that
 -- workspace, logs a WARNING and records the event in presence.sweep_guard_events. Other
 -- workspaces in the same run are swept normally; force => true overrides the guard.
 
@@ -40,7 +40,7 @@ SELECT pg_temp.fleet('ws_guard_nine', 9, 9);
 SELECT pg_temp.fleet('ws_guard_small', 3, 3);
 
 -- One run: ws_guard_big would lose 6 of its 10 live agents and is held back; ws_guard_half
--- loses exactly half (not more), ws_guard_nine has fewer than 10 live agents, and
+-- loses exactly half (not more), ws_guard_nine has fewer than 10 agents, and
 -- ws_guard_small is small: those three are swept (5 + 9 + 3).
 SET ROLE regress_admin;
 SELECT clock_timestamp() AS before_sweep \gset
@@ -118,6 +118,21 @@ SELECT workspace_id, live_agents, stale_agents FROM presence.sweep_guard_events
 RESET ROLE;
 RESET presence.sweep_guard_min_agents;
 SELECT * FROM pg_temp.guard_state WHERE workspace_id LIKE 'ws\_guard\_min%';
+
+-- The minimum counts every agent of the workspace, offline ones too ("workspaces of at
+-- least 10 agents"); the share counts live agents. ws_guard_quiet has 12 agents, 8 of them
+-- offline: 3 of its 4 live agents going stale is more than half, so it is held.
+SELECT presence.presence_sweep_offline('5 minutes', force => true) >= 0 AS others_settled;
+SELECT pg_temp.fleet('ws_guard_quiet', 12, 3);
+UPDATE presence.agents SET status = 'offline'
+    WHERE workspace_id = 'ws_guard_quiet' AND agent_id > 'agt_04';
+SET ROLE regress_admin;
+SELECT presence.presence_sweep_offline('5 minutes') AS flipped;
+SELECT workspace_id, live_agents, stale_agents FROM presence.sweep_guard_events
+    WHERE workspace_id = 'ws_guard_quiet' ORDER BY event_id;
+SELECT presence.presence_sweep_offline('5 minutes', force => true) AS flipped_by_force;
+RESET ROLE;
+SELECT * FROM pg_temp.guard_state WHERE workspace_id = 'ws_guard_quiet';
 
 -- The settings: their defaults, their ranges, and only a superuser may change them.
 SELECT name, setting, min_val, max_val, context FROM pg_settings
