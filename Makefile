@@ -53,6 +53,10 @@ test:
 fuzz:
 	$(MAKE) -C test/fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
 
+# Benchmarks (not tests: they assert nothing); figures in build/bench/, see bench/RESULTS.md.
+bench:
+	@bench/run.sh
+
 run:
 	@scripts/stack.sh run
 
