@@ -49,7 +49,8 @@ SQL
         awk '/^tps/ {print $3}')
     sleep 1
     local hot
-    hot=$(psql -qXAt -d bench_idx -c "SELECT round(100.0 * n_tup_hot_upd / greatest(n_tup_upd, 1), 1)
+    hot=$(psql -qXAt -d bench_idx -c "SELECT
+        round(100.0 * n_tup_hot_upd / greatest(n_tup_upd, 1), 1)
         FROM pg_stat_user_tables WHERE relname = 'agents'")
     echo "$tps $hot"
 }

@@ -22,8 +22,9 @@ struct Options {
 
 // Reads the flags (--socket PATH, --threads N, --conninfo STR, --deadline-ms N, --help;
 // `--flag=value` too), falling back to PRESENCE_FCGI_SOCKET, PRESENCE_FCGI_THREADS,
-// PRESENCE_DB_CONNINFO and PRESENCE_FCGI_DEADLINE_MS through `getenv`. Returns nullopt and sets `error` on a bad flag or value, or when no
-// socket path is given at all (unless --help).
+// PRESENCE_DB_CONNINFO and PRESENCE_FCGI_DEADLINE_MS through `getenv`. Returns nullopt and
+// sets `error` on a bad flag or value, or when no socket path is given at all (unless
+// --help).
 std::optional<Options> parse_options(int argc, const char *const *argv,
                                      const std::function<const char *(const char *)> &getenv,
                                      std::string &error);

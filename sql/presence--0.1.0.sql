@@ -129,7 +129,8 @@ CREATE POLICY tenant_scope ON presence.workspaces
     USING (workspace_id OPERATOR(pg_catalog.=)
            (SELECT pg_catalog.current_setting('presence.workspace', true)));
 CREATE POLICY tenant_scope ON presence.crews
-    USING ((SELECT pg_catalog.current_setting('presence.workspace', true)) OPERATOR(pg_catalog.=) '*'
+    USING ((SELECT pg_catalog.current_setting('presence.workspace', true))
+               OPERATOR(pg_catalog.=) '*'
            OR workspace_id OPERATOR(pg_catalog.=)
               (SELECT pg_catalog.current_setting('presence.workspace', true)));
 CREATE POLICY tenant_scope ON presence.members
@@ -140,7 +141,8 @@ CREATE POLICY tenant_scope ON presence.agents
            (SELECT pg_catalog.current_setting('presence.workspace', true)));
 -- Tokens are found by digest before any workspace is known: only the '*' scope sees them.
 CREATE POLICY token_lookup ON presence.tokens
-    USING ((SELECT pg_catalog.current_setting('presence.workspace', true)) OPERATOR(pg_catalog.=) '*');
+    USING ((SELECT pg_catalog.current_setting('presence.workspace', true))
+           OPERATOR(pg_catalog.=) '*');
 
 -- C++ entry points. Each is one guarded function in extension/entry.cpp.
 
