@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2174  # mkdir -p -m: the mode is meant for the last directory only
-# scripts/stack.sh {run|start|stop|status|clean}: the whole product on this machine, for people
-# (make run) and for scripts (make start, make stop).
+# scripts/stack.sh {run|start|stop|status|clean|restart-fcgi}: the whole product on this
+# machine, for people (make run) and for scripts (make start, make stop).
 #
-#   run     start, print a ready curl line, serve until INT or TERM, then stop everything
-#   start   the same stack in the background; returns once the endpoint answers 200
-#   stop    stops nginx (QUIT), the FastCGI program (TERM) and PostgreSQL (fast)
-#   status  says what runs; exit status 0 only when all three parts do
-#   clean   stop, then remove the run directory (the cluster's data too)
+#   run           start, print a ready curl line, serve until INT or TERM, then stop everything
+#   start         the same stack in the background; returns once the endpoint answers 200
+#   stop          stops nginx (QUIT), the FastCGI program (TERM) and PostgreSQL (fast)
+#   status        says what runs; exit status 0 only when all three parts do
+#   clean         stop, then remove the run directory (the cluster's data too)
+#   restart-fcgi  stops the FastCGI program if it runs and starts it again as start did (same
+#                 copy, socket, user and settings); nginx and PostgreSQL are left alone
 #
 # Environment: PRESENCE_HTTP_PORT (default 8080), PRESENCE_RUN_DIR (default .run in the
-# checkout), PRESENCE_FCGI_THREADS (default 8). docs/operations.md describes the layout.
+# checkout), PRESENCE_FCGI_THREADS (default 8), PRESENCE_FCGI_DEADLINE_MS (the program's
+# default when unset), PRESENCE_FCGI_BIN (a program to run instead of building
+# fcgi/build/presence-fcgi), ASAN_OPTIONS, UBSAN_OPTIONS and LSAN_OPTIONS (passed to the
+# program; reports go to sanitizer/ in the run directory). docs/operations.md describes
+# the layout.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,6 +56,13 @@ init_layout() {
 
     hash=$(printf '%s' "$run_dir" | sha256sum | cut -c1-12)
     state=$run_dir/stack.state
+    # What a state file written before these settings existed leaves out.
+    fcgi_threads=8
+    fcgi_deadline_ms=
+    sanitizer_dir=$run_dir/sanitizer
+    asan_options=
+    ubsan_options=
+    lsan_options=
     # A running stack keeps the layout it was started with, whatever the environment says.
     if [ -f "$state" ]; then
         # shellcheck disable=SC1090
@@ -82,6 +95,15 @@ plan_layout() {
     # The stack runs a copy of the program: a rebuild under a running stack changes nothing
     # until the next start, and the web user need not reach the checkout.
     fcgi_bin=$srv_dir/bin/presence-fcgi
+    fcgi_src=${PRESENCE_FCGI_BIN:-$fcgi_build}
+    case $fcgi_src in /*) ;; *) fcgi_src=$PWD/$fcgi_src ;; esac
+    fcgi_threads=${PRESENCE_FCGI_THREADS:-8}
+    fcgi_deadline_ms=${PRESENCE_FCGI_DEADLINE_MS:-}
+    # A sanitizer build's reports go to files the web user can write, not to fcgi.log.
+    sanitizer_dir=$srv_dir/sanitizer
+    asan_options=$(with_log_path "${ASAN_OPTIONS:-}")
+    ubsan_options=$(with_log_path "${UBSAN_OPTIONS:-}")
+    lsan_options=$(with_log_path "${LSAN_OPTIONS:-}")
     pgdata=$srv_dir/pgdata
     pg_sock_dir=$sock_dir/pg
     fcgi_sock_dir=$sock_dir/fcgi
@@ -91,7 +113,17 @@ plan_layout() {
     if [ "$srv_dir" != "$run_dir" ]; then
         ln -sfn "$pg_log" "$run_dir/postgres.log"
         ln -sfn "$ngx_prefix" "$run_dir/nginx"
+        ln -sfn "$sanitizer_dir" "$run_dir/sanitizer"
     fi
+}
+
+# Sanitizer options $1 with a log_path under sanitizer_dir added, unless they name one or
+# are empty. A sanitizer appends the pid to the path: one file per process that reported.
+with_log_path() {
+    case $1 in
+    '' | *log_path=*) printf '%s' "$1" ;;
+    *) printf '%s' "$1:log_path=$sanitizer_dir/presence-fcgi" ;;
+    esac
 }
 
 # True when user $1 can reach path $2 (test's operator $3, -x by default: search a directory).
@@ -122,6 +154,12 @@ pg_sock_dir=$pg_sock_dir
 fcgi_sock_dir=$fcgi_sock_dir
 fcgi_sock=$fcgi_sock
 fcgi_bin=$fcgi_bin
+fcgi_threads=$(printf '%q' "$fcgi_threads")
+fcgi_deadline_ms=$(printf '%q' "$fcgi_deadline_ms")
+sanitizer_dir=$sanitizer_dir
+asan_options=$(printf '%q' "$asan_options")
+ubsan_options=$(printf '%q' "$ubsan_options")
+lsan_options=$(printf '%q' "$lsan_options")
 ngx_prefix=$ngx_prefix
 pg_log=$pg_log
 db_user=$db_user
@@ -207,8 +245,15 @@ build_and_install() {
     "$top/scripts/deps.sh"
     say "building the extension and the FastCGI program"
     make -s -C "$top" all >/dev/null
-    make -s -C "$top/fcgi" >/dev/null
-    [ -x "$fcgi_build" ] || die "make -C fcgi did not produce $fcgi_build"
+    if [ -n "${PRESENCE_FCGI_BIN:-}" ]; then
+        # Built by whoever chose it (make -C fcgi SANITIZE=1, say); start only copies it.
+        if ! [ -f "$fcgi_src" ] || ! [ -x "$fcgi_src" ]; then
+            die "PRESENCE_FCGI_BIN=$PRESENCE_FCGI_BIN is not an executable file"
+        fi
+    else
+        make -s -C "$top/fcgi" >/dev/null
+        [ -x "$fcgi_build" ] || die "make -C fcgi did not produce $fcgi_build"
+    fi
     if is_root; then
         make -s -C "$top" install >/dev/null
     elif ! make -s -C "$top" install >/dev/null 2>&1; then
@@ -363,17 +408,34 @@ start_fcgi() {
     own_web "$fcgi_sock_dir"
     rm -f "$fcgi_sock"
     mkdir -p -m 755 "$srv_dir/bin"
-    install -m 755 "$fcgi_build" "$fcgi_bin"
+    install -m 755 "$fcgi_src" "$fcgi_bin"
+    launch_fcgi
+}
+
+# Starts the stack's copy of the program as the web user with the settings start recorded
+# (threads, deadline, sanitizer options); returns once its socket exists.
+launch_fcgi() {
     local fcgi_log=$run_dir/fcgi.log
     say "starting the FastCGI program (log $fcgi_log)"
+
+    local args=(--socket "$fcgi_sock" --threads "$fcgi_threads") san=()
+    if [ -n "$fcgi_deadline_ms" ]; then
+        args+=(--deadline-ms "$fcgi_deadline_ms")
+    fi
+    if [ -n "$asan_options$ubsan_options$lsan_options" ]; then
+        mkdir -p -m 755 "$sanitizer_dir"
+        own_web "$sanitizer_dir"
+    fi
+    if [ -n "$asan_options" ]; then san+=("ASAN_OPTIONS=$asan_options"); fi
+    if [ -n "$ubsan_options" ]; then san+=("UBSAN_OPTIONS=$ubsan_options"); fi
+    if [ -n "$lsan_options" ]; then san+=("LSAN_OPTIONS=$lsan_options"); fi
 
     # A clean environment: nothing of the caller's libpq settings leaks into the program.
     # shellcheck disable=SC2046
     $(web_exec_prefix) env -i PATH=/usr/bin:/bin LANG=C.UTF-8 \
         PGHOST="$pg_sock_dir" PGPORT="$pg_port" PGDATABASE=presence PGUSER=presence_http \
-        PGAPPNAME=presence-fcgi PGCONNECT_TIMEOUT=2 \
-        "$fcgi_bin" --socket "$fcgi_sock" --threads "${PRESENCE_FCGI_THREADS:-8}" \
-        </dev/null >>"$fcgi_log" 2>&1 9>&- &
+        PGAPPNAME=presence-fcgi PGCONNECT_TIMEOUT=2 "${san[@]}" \
+        "$fcgi_bin" "${args[@]}" </dev/null >>"$fcgi_log" 2>&1 9>&- &
     local pid=$!
     echo "$pid" > "$run_dir/fcgi.pid"
 
@@ -601,6 +663,17 @@ do_clean() {
     say "removed $run_dir"
 }
 
+# Stops the FastCGI program if it runs (TERM, as stop does) and starts the stack's copy of it
+# again as start did: the same socket, user and settings. nginx and PostgreSQL are left
+# alone; nginx connects to the socket for every request and needs no reload.
+do_restart_fcgi() {
+    [ -f "$state" ] || die "not started in $run_dir"
+    [ -x "$fcgi_bin" ] || die "$fcgi_bin is missing; start the stack again"
+    stop_fcgi
+    launch_fcgi
+    say "the FastCGI program runs again (pid $(read_pid "$run_dir/fcgi.pid"))"
+}
+
 # --- run ----------------------------------------------------------------------------------
 
 # Serves until INT or TERM; the stack is already started and the lock released.
@@ -676,8 +749,13 @@ main() {
         lock
         do_clean
         ;;
+    restart-fcgi)
+        [ -d "$run_dir" ] || die "not started in $run_dir"
+        lock
+        do_restart_fcgi
+        ;;
     *)
-        echo "usage: $0 {run|start|stop|status|clean}" >&2
+        echo "usage: $0 {run|start|stop|status|clean|restart-fcgi}" >&2
         exit 2
         ;;
     esac
