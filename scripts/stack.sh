@@ -396,8 +396,10 @@ SQL
         old=$(sed -n "s/^export PRESENCE_TOKEN='\([A-Za-z0-9_-]*\)'$/\1/p" "$run_dir/env")
     fi
     if [ -n "$old" ]; then
-        # Through stdin, never the command line: a token must not show up in ps.
-        printf "SELECT presence.token_revoke('%s');\n" "$old" | psql_su -d presence >/dev/null
+        # Through stdin, never the command line: a token must not show up in ps. Nor in the
+        # server log of a cluster that logs every statement.
+        printf "SET log_statement = 'none';\nSELECT presence.token_revoke('%s');\n" "$old" |
+            psql_su -d presence >/dev/null
     fi
     token=$(psql_su -d presence -At -c "SELECT presence.token_issue('usr_demo', 'ws_demo')")
     [[ $token =~ ^[A-Za-z0-9_-]+$ ]] || die "token_issue returned something unexpected"
