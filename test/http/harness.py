@@ -1,6 +1,7 @@
 """What the HTTP tests share: the stack under test, HTTP clients (http.client for ordinary
-requests, raw sockets for what http.client refuses to send), psql as the cluster's superuser,
-and a small registry that runs tests in order and counts them.
+requests, raw sockets for what http.client refuses to send), psql as the cluster's superuser
+(one statement batch at a time, or a session kept open), a small steady load for the fault
+tests, and a small registry that runs tests in order and counts them.
 
 Standard library only; runs on Debian's /usr/bin/python3.
 """
@@ -9,8 +10,11 @@ import http.client
 import json
 import os
 import re
+import selectors
+import shlex
 import socket
 import subprocess
+import threading
 import time
 
 TOP = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -66,32 +70,68 @@ class Stack:
         return self.env
 
     def state(self):
-        """The layout stack.sh recorded in RUN_DIR/stack.state."""
+        """The layout stack.sh recorded in RUN_DIR/stack.state (shell assignments, some
+        quoted)."""
         out = {}
         with open(os.path.join(self.run_dir, "stack.state")) as f:
             for line in f:
                 m = re.match(r"^([a-z_]+)=(.*)$", line.rstrip("\n"))
                 if m:
-                    out[m.group(1)] = m.group(2)
+                    words = shlex.split(m.group(2))
+                    out[m.group(1)] = words[0] if words else ""
         return out
 
-    def psql(self, sql, check_errors=True):
-        """Runs SQL (on stdin, so tokens never reach a command line) as the superuser of the
-        private cluster; returns the unaligned, tuples-only output lines, fields split by tabs."""
+    def psql_env(self):
         env = dict(os.environ)
         for k in ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER"):
             env[k] = self.env[k]
         env["PGCLIENTENCODING"] = "UTF8"
+        return env
+
+    def psql(self, sql, check_errors=True):
+        """Runs SQL (on stdin, so tokens never reach a command line) as the superuser of the
+        private cluster; returns the unaligned, tuples-only output lines, fields split by tabs."""
         p = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1"],
-                           input=sql.encode(), env=env, stdout=subprocess.PIPE,
+                           input=sql.encode(), env=self.psql_env(), stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=60)
         if check_errors and p.returncode != 0:
             raise Failure("psql failed: %s" % p.stderr.decode("utf-8", "replace").strip())
         return [l for l in p.stdout.decode("utf-8").split("\n") if l != ""]
 
+    def session(self):
+        """A psql session of the superuser kept open (see PsqlSession)."""
+        return PsqlSession(self.psql_env())
+
     def fcgi_pid(self):
         with open(os.path.join(self.run_dir, "fcgi.pid")) as f:
             return int(f.read().strip())
+
+    def fcgi_threads(self):
+        """The FastCGI program's worker thread count, as start passed it."""
+        return int(self.state().get("fcgi_threads") or 8)
+
+    def fcgi_deadline_ms(self):
+        """The FastCGI program's deadline for a database call: what start passed, else the
+        program's default."""
+        return int(self.state().get("fcgi_deadline_ms") or 2000)
+
+    def nginx_pids(self):
+        """(master pid, sorted worker pids) of this stack's nginx."""
+        with open(os.path.join(self.state()["ngx_prefix"], "nginx.pid")) as f:
+            master = int(f.read().strip())
+        return master, sorted(p for p in children(master) if alive(p))
+
+    def postmaster_pid(self):
+        with open(os.path.join(self.state()["pgdata"], "postmaster.pid")) as f:
+            return int(f.readline())
+
+    def restart_fcgi(self):
+        """`scripts/stack.sh restart-fcgi`: the program started again the way start starts it.
+        Returns (exit status, output)."""
+        p = subprocess.run([os.path.join(TOP, "scripts", "stack.sh"), "restart-fcgi"],
+                           env=self.make_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=120)
+        return p.returncode, p.stdout.decode("utf-8", "replace")
 
     def stack_pids(self):
         """Every live process of this stack: the postmaster and its children, nginx's master
@@ -129,6 +169,23 @@ def alive(pid):
         return False
 
 
+def wait_gone(pid, seconds):
+    """Waits up to `seconds` for pid to exit; True when it has."""
+    deadline = time.monotonic() + seconds
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not alive(pid)
+
+
+def uid_of(pid):
+    """The real user id pid runs as."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("Uid:"):
+                return int(line.split()[1])
+    raise Failure("no Uid line for pid %d" % pid)
+
+
 def children(pid):
     out = set()
     for d in os.listdir("/proc"):
@@ -149,6 +206,66 @@ def listening(port):
     p = subprocess.run(["ss", "-ltnH", "sport = :%d" % port], stdout=subprocess.PIPE,
                        stderr=subprocess.DEVNULL, timeout=10)
     return p.stdout.strip() != b""
+
+
+class PsqlSession:
+    """One psql process of the superuser, kept open and fed statements through a pipe: a
+    transaction stays open between calls (a lock holder, say). Output is unaligned and
+    tuples-only, with command tags (COMMIT, ROLLBACK) shown."""
+
+    def __init__(self, env):
+        # Line-buffered output, so each answer arrives while the session stays open.
+        self.proc = subprocess.Popen(
+            ["stdbuf", "-oL", "psql", "-X", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1"],
+            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.buf = b""
+        self.marks = 0
+
+    def run(self, sql, timeout=15):
+        """Sends `sql` and returns the output lines it produced, waiting at most `timeout`
+        seconds for them."""
+        self.marks += 1
+        mark = "--presence-test-mark-%d--" % self.marks
+        try:
+            self.proc.stdin.write(("%s\n\\echo %s\n" % (sql, mark)).encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            raise Failure("the psql session ended; output %r" % self.buf[-500:])
+        sel = selectors.DefaultSelector()
+        sel.register(self.proc.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                lines = self.buf.decode("utf-8", "replace").split("\n")
+                if mark in lines:
+                    at = lines.index(mark)
+                    self.buf = "\n".join(lines[at + 1:]).encode()
+                    return lines[:at]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Failure("psql did not answer %r within %d s; output %r"
+                                  % (sql[:100], timeout, self.buf[-500:]))
+                if sel.select(timeout=left):
+                    chunk = os.read(self.proc.stdout.fileno(), 65536)
+                    if not chunk:
+                        raise Failure("the psql session ended; output %r" % self.buf[-500:])
+                    self.buf += chunk
+        finally:
+            sel.close()
+
+    def close(self):
+        """Ends the session (an open transaction is rolled back by the server)."""
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.proc.stdout.close()
 
 
 # --- HTTP ----------------------------------------------------------------------------------
@@ -230,6 +347,72 @@ class Client:
         return self.raw(b"\r\n".join(lines) + b"\r\n\r\n")
 
 
+class Sample:
+    """One request of a Load: when it ended (time.monotonic()), and the response, or the
+    error that kept it from getting one."""
+
+    def __init__(self, thread, at, resp, error):
+        self.thread = thread
+        self.at = at
+        self.resp = resp
+        self.error = error
+
+    @property
+    def status(self):
+        return self.resp.status if self.resp is not None else None
+
+
+class Load:
+    """A small steady load: a few threads sending one roster request after another, each on a
+    fresh connection, until stop() or `max_seconds`, whichever comes first. Every request's
+    outcome is kept, for a fault test to check what clients saw during the fault."""
+
+    def __init__(self, port, headers, threads=4, max_seconds=60, pause=0.005, path=ROSTER):
+        self.port = port
+        self.headers = headers
+        self.path = path
+        self.pause = pause
+        self.max_seconds = max_seconds
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.samples = []
+        self.threads = [threading.Thread(target=self._loop, args=(i,), daemon=True)
+                        for i in range(threads)]
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def _loop(self, index):
+        deadline = time.monotonic() + self.max_seconds
+        while not self.stopping.is_set() and time.monotonic() < deadline:
+            resp, error = None, None
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            try:
+                conn.putrequest("GET", self.path, skip_accept_encoding=True)
+                for k, v in self.headers:
+                    conn.putheader(k, v)
+                conn.endheaders()
+                r = conn.getresponse()
+                resp = Response(r.status, r.reason, r.getheaders(), r.read())
+            except (OSError, http.client.HTTPException) as e:
+                error = "%s: %s" % (type(e).__name__, e)
+            finally:
+                conn.close()
+            with self.lock:
+                self.samples.append(Sample(index, time.monotonic(), resp, error))
+            self.stopping.wait(self.pause)
+
+    def stop(self):
+        """Stops the threads and returns every sample, in the order they ended."""
+        self.stopping.set()
+        for t in self.threads:
+            t.join(timeout=30)
+        with self.lock:
+            return list(self.samples)
+
+
 def parse_raw(raw):
     head, sep, body = raw.partition(b"\r\n\r\n")
     if not sep:
@@ -295,6 +478,11 @@ def expect_401(resp, invalid_token):
     if invalid_token:
         want += ', error="invalid_token"'
     equal(resp.all("WWW-Authenticate"), [want], "WWW-Authenticate")
+
+
+def note(text):
+    """A line of figures under the test that measured them (timings, counts)."""
+    print("     %s" % text, flush=True)
 
 
 # --- the registry --------------------------------------------------------------------------

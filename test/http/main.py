@@ -12,6 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import test_bad_input  # noqa: E402
 import test_db_outage  # noqa: E402
+import test_faults  # noqa: E402
 import test_nginx_errors  # noqa: E402
 import test_roster_body  # noqa: E402
 import test_stack  # noqa: E402
@@ -39,8 +40,8 @@ def main():
     # The order matters: the stack first, the disruptive tests late, stop last.
     requests = (test_status_order.TESTS + test_roster_body.TESTS + test_bad_input.TESTS
                 + test_nginx_errors.TESTS + test_status_order.FINAL)
-    later = (test_db_outage.TESTS + test_nginx_errors.TIMEOUT + test_stack.SECOND
-             + test_nginx_errors.GONE + test_stack.LOGS)
+    later = (test_db_outage.TESTS + test_faults.TESTS + test_nginx_errors.TIMEOUT
+             + test_stack.SECOND + test_nginx_errors.GONE + test_stack.LOGS)
 
     started = all(runner.run(n, f, ctx) for n, f in test_stack.FIRST)
     if not started:
