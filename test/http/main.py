@@ -17,6 +17,7 @@ import test_nginx_errors  # noqa: E402
 import test_roster_body  # noqa: E402
 import test_stack  # noqa: E402
 import test_status_order  # noqa: E402
+import test_timing  # noqa: E402
 from fixtures import Fixtures  # noqa: E402
 from harness import Client, Runner, Stack  # noqa: E402
 
@@ -40,8 +41,9 @@ def main():
     # The order matters: the stack first, the disruptive tests late, stop last.
     requests = (test_status_order.TESTS + test_roster_body.TESTS + test_bad_input.TESTS
                 + test_nginx_errors.TESTS + test_status_order.FINAL)
-    later = (test_db_outage.TESTS + test_faults.TESTS + test_nginx_errors.TIMEOUT
-             + test_stack.SECOND + test_nginx_errors.GONE + test_stack.LOGS)
+    later = (test_timing.TESTS + test_db_outage.TESTS + test_faults.TESTS
+             + test_nginx_errors.TIMEOUT + test_stack.SECOND + test_nginx_errors.GONE
+             + test_stack.LOGS)
 
     started = all(runner.run(n, f, ctx) for n, f in test_stack.FIRST)
     if not started:
