@@ -38,12 +38,14 @@ def main():
     ctx = Context(stack)
     runner = Runner()
 
-    # The order matters: the stack first, the disruptive tests late, stop last.
-    requests = (test_status_order.TESTS + test_roster_body.TESTS + test_bad_input.TESTS
-                + test_nginx_errors.TESTS + test_status_order.FINAL)
+    # The order matters: the stack first, the disruptive tests late, stop last. Every request
+    # after provisioning meets log_statement = all, up to the log test, which needs the
+    # program up; the program is gone only from GONE on.
+    requests = (test_stack.LOG_ALL + test_status_order.TESTS + test_roster_body.TESTS
+                + test_bad_input.TESTS + test_nginx_errors.TESTS + test_status_order.FINAL)
     later = (test_timing.TESTS + test_db_outage.TESTS + test_faults.TESTS
-             + test_nginx_errors.TIMEOUT + test_stack.SECOND + test_nginx_errors.GONE
-             + test_stack.LOGS)
+             + test_nginx_errors.TIMEOUT + test_stack.SECOND + test_stack.LOGS
+             + test_nginx_errors.GONE)
 
     started = all(runner.run(n, f, ctx) for n, f in test_stack.FIRST)
     if not started:

@@ -5,12 +5,13 @@ on another port does not collide, and stop leaves nothing running and frees the 
 import json
 import os
 import re
+import secrets
 import selectors
 import signal
 import subprocess
 import time
 
-from harness import TOP, Failure, Stack, alive, bearer, check, equal, listening
+from harness import TOP, Failure, Stack, alive, bearer, check, equal, listening, note
 
 ENV_KEYS = ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PRESENCE_URL", "PRESENCE_TOKEN"]
 
@@ -181,20 +182,78 @@ def t_make_run_second_stack(ctx):
           "the first stack still answers after the second stopped")
 
 
+def set_log_statement(ctx, value):
+    """ALTER SYSTEM for log_statement (None resets it), then a reload; returns once a new
+    session sees the value."""
+    if value is None:
+        ctx.stack.psql("ALTER SYSTEM RESET log_statement;\nSELECT pg_reload_conf();")
+        want = "none"
+    else:
+        ctx.stack.psql("ALTER SYSTEM SET log_statement = '%s';\nSELECT pg_reload_conf();"
+                       % value)
+        want = value
+    deadline = time.monotonic() + 10
+    while ctx.stack.psql("SHOW log_statement;") != [want]:
+        if time.monotonic() > deadline:
+            raise Failure("log_statement is not %s 10 s after the reload" % want)
+        time.sleep(0.1)
+
+
+def t_log_every_statement(ctx):
+    """From here to the log test, PostgreSQL logs every statement: every request of the run
+    meets log_statement = all, and the program's role must still keep its parameters (the
+    token) out. The log test resets it."""
+    set_log_statement(ctx, "all")
+
+
+# The statement the program runs for every request, as log_statement = all logs it.
+EXECUTE_LINE = re.compile(rb"presence_http@presence LOG:  execute presence_http_roster: "
+                          rb"SELECT presence\.http_roster\(\$1, \$2, \$3, \$4\)")
+
+
 def t_no_token_in_logs(ctx):
-    """After every test's requests (good, bad, during the outage): no token in any log."""
+    """After every test's requests (good, bad, during the outages, under load), and requests
+    with a valid, an unknown and a revoked token under log_statement = all: no token in any
+    log."""
     st = ctx.stack.state()
+    pg_mark = os.path.getsize(st["pg_log"])
+    unknown = "prs_" + secrets.token_urlsafe(32)
+    try:
+        valid, revoked = ctx.fx.tokens["a"], ctx.fx.tokens["revoked"]
+        for tok, query, want in ((valid, "", 200), (valid, "?crew_id=crw_nowhere", 404),
+                                 (unknown, "", 401), (unknown, "?crew_id=crw_nowhere", 401),
+                                 (revoked, "", 401), (revoked, "?crew_id=crw_nowhere", 401)):
+            r = ctx.http.get("/api/v1/presence/roster" + query, headers=[bearer(tok)])
+            equal(r.status, want, "status of %r under log_statement = all" % query)
+        with open(st["pg_log"], "rb") as f:
+            f.seek(pg_mark)
+            logged = f.read()
+        executed = len(EXECUTE_LINE.findall(logged))
+        check(executed >= 6, "PostgreSQL logged the program's statements (%d of 6); "
+              "log_statement = all was not in effect" % executed)
+        check(b"parameters:" not in logged, "PostgreSQL logged bind parameters:\n%s"
+              % logged.decode(errors="replace")[:2000])
+    finally:
+        set_log_statement(ctx, None)
+
     logs = [st["pg_log"], os.path.join(ctx.stack.run_dir, "fcgi.log"),
             os.path.join(st["ngx_prefix"], "error.log"),
             os.path.join(st["ngx_prefix"], "access.log")]
-    secrets = list(ctx.fx.tokens.items()) + [("demo", ctx.stack.env["PRESENCE_TOKEN"])]
-    check(len(secrets) >= 5, "tokens were issued")
+    tokens = (list(ctx.fx.tokens.items()) + [("demo", ctx.stack.env["PRESENCE_TOKEN"]),
+                                             ("unknown", unknown)])
+    check(len(tokens) >= 7, "tokens were issued")
+    sizes = []
     for path in logs:
         with open(path, "rb") as f:
             text = f.read()
         check(len(text) > 0, "%s is not empty" % path)
-        for name, tok in secrets:
+        sizes.append("%s %d KB" % (os.path.basename(path), len(text) // 1024))
+        for name, tok in tokens:
             check(tok.encode() not in text, "the %s token appears in %s" % (name, path))
+    with open(st["pg_log"], "rb") as f:
+        executed = len(EXECUTE_LINE.findall(f.read()))
+    note("%d tokens, none in %s; the program's statement logged %d times"
+         % (len(tokens), ", ".join(sizes), executed))
 
 
 def t_stop(ctx):
@@ -231,7 +290,10 @@ AFTER_START = [
 ]
 SECOND = [("make run: a second stack on another port, Ctrl-C stops it all",
            t_make_run_second_stack)]
-LOGS = [("no token reaches the logs of PostgreSQL, the program or nginx", t_no_token_in_logs)]
+LOG_ALL = [("PostgreSQL logs every statement from here on (log_statement = all)",
+            t_log_every_statement)]
+LOGS = [("no token reaches the logs of PostgreSQL (log_statement = all), the program or nginx",
+         t_no_token_in_logs)]
 LAST = [
     ("make stop (with the program already gone): no process left, port free", t_stop),
     ("make stop when stopped is a no-op", t_stop_again),
