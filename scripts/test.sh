@@ -6,7 +6,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-all_suites=(unit-extension unit-fcgi regress http fuzz)
+all_suites=(unit-extension unit-fcgi unit-fcgi-asan regress http http-asan fuzz)
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=("${all_suites[@]}")
 
@@ -58,6 +58,12 @@ suite_regress() {
 suite_unit-extension() { make -s -C extension/test run; }
 suite_unit-fcgi() { make -s -C fcgi unit; }
 suite_http() { test/http/run.sh; }
+# The same under AddressSanitizer and UndefinedBehaviorSanitizer: any report fails the suite.
+suite_unit-fcgi-asan() {
+    ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        make -s -C fcgi SANITIZE=1 unit
+}
+suite_http-asan() { test/http/run.sh --sanitize; }
 suite_fuzz() { make -s -C test/fuzz run FUZZ_SECONDS="${FUZZ_SECONDS:-60}"; }
 
 passed=0
