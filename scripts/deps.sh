@@ -8,7 +8,7 @@ packages=(
     postgresql-15 postgresql-server-dev-15 postgresql-15-cron libpq-dev
     libfcgi-dev libjsoncpp-dev nginx spawn-fcgi
     libgtest-dev libbenchmark-dev clang libclang-rt-14-dev
-    wrk hyperfine postgresql-contrib
+    wrk hyperfine postgresql-contrib libipc-run-perl
 )
 
 missing=()

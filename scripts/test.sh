@@ -6,7 +6,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-all_suites=(unit-extension unit-fcgi unit-fcgi-asan regress http http-asan fuzz)
+all_suites=(unit-extension unit-fcgi unit-fcgi-asan regress tap http http-asan fuzz)
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=("${all_suites[@]}")
 
@@ -53,6 +53,17 @@ suite_regress() {
         done
         return 1
     fi
+}
+
+# TAP tests (PostgreSQL::Test::Cluster) for what needs its own server to restart or crash.
+suite_tap() {
+    local pgxs_dir bindir
+    pgxs_dir=$(dirname "$(pg_config --pgxs)")/../..
+    bindir=$(pg_config --bindir)
+    run_as_db_user mkdir -p "$db_tree/build/tap"
+    (cd "$db_tree" && run_as_db_user env PATH="$bindir:$PATH" TESTDIR="$db_tree/build/tap" \
+        PG_REGRESS="$pgxs_dir/src/test/regress/pg_regress" \
+        prove -I "$pgxs_dir/src/test/perl" test/tap/*.pl)
 }
 
 suite_unit-extension() { make -s -C extension/test run; }
