@@ -113,11 +113,13 @@ def t_fcgi_killed_under_load(ctx):
             window[1] - killed_at, restarted_at - restart_began, served_at - killed_at))
 
 
+WAITING = ("SELECT count(*) FROM pg_stat_activity "
+           "WHERE application_name = 'presence-fcgi' AND wait_event_type = 'Lock';")
+
+
 def fcgi_sessions_waiting(ctx):
     """How many of the program's database sessions wait for a lock."""
-    rows = ctx.stack.psql("SELECT count(*) FROM pg_stat_activity "
-                          "WHERE application_name = 'presence-fcgi' AND wait_event_type = 'Lock';")
-    return int(rows[0])
+    return int(ctx.stack.psql(WAITING)[0])
 
 
 def lock_agents(ctx):
@@ -145,18 +147,19 @@ def concurrent_gets(ctx, headers, n):
     return pool, [pool.submit(one, i) for i in range(n)]
 
 
-def wait_all_threads_held(ctx, n):
+def wait_all_threads_held(ctx, watcher, n, t0):
     """Waits until n of the program's sessions wait on the lock at once: n worker threads
-    each serving a request. Returns how long that took. Gives up at 60% of the program's
-    deadline, which would answer the requests 503 and free the threads."""
-    seconds = 0.6 * ctx.stack.fcgi_deadline_ms() / 1000.0
-    t0 = time.monotonic()
+    each serving a request. `watcher` is a session of its own that asks pg_stat_activity
+    (each statement sees a fresh snapshot); `t0` is when the requests went out. Returns how
+    long after t0 all n were held. Gives up at 80% of the program's deadline, which would
+    answer the requests 503 and free the threads."""
+    seconds = 0.8 * ctx.stack.fcgi_deadline_ms() / 1000.0
     waiting = 0
     while time.monotonic() - t0 < seconds:
-        waiting = fcgi_sessions_waiting(ctx)
+        waiting = int(watcher.run(WAITING)[0])
         if waiting >= n:
             return time.monotonic() - t0
-        time.sleep(0.02)
+        time.sleep(0.01)
     raise Failure("%d of the program's %d threads took a request held by the lock within "
                   "%.1f s" % (waiting, n, seconds))
 
@@ -165,16 +168,19 @@ def every_thread_serves(ctx, headers):
     """N requests at once (N = the program's thread count) are each held by the lock in a
     thread of their own, then all answer 200 once it is released: no worker thread lost."""
     n = ctx.stack.fcgi_threads()
+    watcher = ctx.stack.session()
     holder, _ = lock_agents(ctx)
     pool = None
     try:
+        t0 = time.monotonic()
         pool, futures = concurrent_gets(ctx, headers, n)
-        wait_all_threads_held(ctx, n)
+        wait_all_threads_held(ctx, watcher, n, t0)
         equal(holder.run("ROLLBACK;"), ["ROLLBACK"], "the lock holder's ROLLBACK")
         got = [f.result(timeout=30)[0].status for f in futures]
         equal(got, [200] * n, "statuses of %d requests held at once, after the lock" % n)
     finally:
         holder.close()
+        watcher.close()
         if pool is not None:
             pool.shutdown(wait=True)
 
@@ -234,6 +240,7 @@ def t_query_past_deadline(ctx):
     log_path = os.path.join(ctx.stack.run_dir, "fcgi.log")
     log_mark = os.path.getsize(log_path)
 
+    watcher = ctx.stack.session()
     holder, holder_pid = lock_agents(ctx)
     pool = None
     try:
@@ -243,8 +250,9 @@ def t_query_past_deadline(ctx):
         equal(out, ["agt_lock_holder"], "the lock holder's upsert")
 
         # Every thread takes one request and is held, then the deadline answers each.
+        t0 = time.monotonic()
         pool, futures = concurrent_gets(ctx, ws_c, n)
-        held_after = wait_all_threads_held(ctx, n)
+        held_after = wait_all_threads_held(ctx, watcher, n, t0)
         answers = [f.result(timeout=30) for f in futures]
         for r, seconds in answers:
             doc = expect_problem(r, 503)
@@ -273,6 +281,7 @@ WHERE a.pid = %d;""" % holder_pid)
         equal(holder.run("COMMIT;"), ["COMMIT"], "the lock holder's COMMIT")
     finally:
         holder.close()
+        watcher.close()
         if pool is not None:
             pool.shutdown(wait=True)
 
