@@ -341,14 +341,12 @@ CREATE EXTENSION IF NOT EXISTS pg_cron;
 CREATE EXTENSION IF NOT EXISTS presence;
 ALTER EXTENSION presence UPDATE;
 
--- The sweep, every minute (calling it again replaces the schedule).
+-- The sweep, every minute, and the hourly purge of its rows in cron.job_run_details
+-- (calling it again replaces both). A stack made before the purge was part of
+-- schedule_sweep had a job of its own for it.
 SELECT presence.schedule_sweep();
-
--- pg_cron adds a row to cron.job_run_details per run and never prunes it; the sweep alone
--- adds 1440 a day. Keep a week.
-SELECT cron.schedule('presence-purge-job-run-details', '17 * * * *',
-    $$DELETE FROM cron.job_run_details
-      WHERE COALESCE(end_time, start_time) < now() - interval '7 days'$$);
+SELECT cron.unschedule(jobid) FROM cron.job
+    WHERE jobname = 'presence-purge-job-run-details';
 
 -- The FastCGI program's role: reads through presence_reader and nothing else. Its bind
 -- parameters (the bearer token) never reach the server log.

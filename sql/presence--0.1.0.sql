@@ -340,7 +340,7 @@ $$;
 
 -- Scheduling with pg_cron. SECURITY INVOKER on purpose: pg_cron runs a job as the role
 -- that scheduled it, and that must be a role that can log in, not presence_owner.
--- Two jobs per database: the sweep, and an hourly purge of the sweep's own rows in
+-- Two jobs per database: the sweep, and an hourly purge of both jobs' rows in
 -- cron.job_run_details older than seven days, which pg_cron never prunes by itself.
 CREATE FUNCTION presence.sweep_job_name(purge boolean DEFAULT false) RETURNS text
     LANGUAGE sql STABLE
@@ -412,9 +412,10 @@ BEGIN
     sweep := pg_catalog.format('SELECT presence.presence_sweep_offline(%L::interval)',
                                threshold);
     purge := pg_catalog.format(
-        'DELETE FROM cron.job_run_details WHERE end_time < now() - interval ''7 days'' '
-        'AND jobid IN (SELECT jobid FROM cron.job WHERE jobname = %L)',
-        presence.sweep_job_name());
+        'DELETE FROM cron.job_run_details '
+        'WHERE COALESCE(end_time, start_time) < now() - interval ''7 days'' '
+        'AND jobid IN (SELECT jobid FROM cron.job WHERE jobname IN (%L, %L))',
+        presence.sweep_job_name(), presence.sweep_job_name(true));
     IF cron_db OPERATOR(pg_catalog.=) pg_catalog.current_database() THEN
         EXECUTE 'SELECT cron.schedule($1, $2, $3)'
             INTO job USING presence.sweep_job_name(), schedule, sweep;

@@ -52,7 +52,8 @@ def t_cron_jobs(ctx):
     rows = ctx.stack.psql("SELECT jobname, schedule, database FROM cron.job ORDER BY jobname;")
     names = [r.split("\t")[0] for r in rows]
     check("presence-sweep:presence" in names, "the sweep is scheduled: %r" % rows)
-    check("presence-purge-job-run-details" in names, "the purge is scheduled: %r" % rows)
+    check("presence-sweep-purge:presence" in names, "the purge is scheduled: %r" % rows)
+    check("presence-purge-job-run-details" not in names, "one purge job only: %r" % rows)
     sweep = [r for r in rows if r.startswith("presence-sweep:")][0].split("\t")
     equal(sweep[1], "* * * * *", "the sweep's schedule")
 
