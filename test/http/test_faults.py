@@ -15,8 +15,8 @@ import signal
 import time
 
 from fixtures import WS_C
-from harness import (ROSTER, Client, Failure, Load, alive, bearer, check, equal,
-                     expect_problem, note, uid_of, wait_gone)
+from harness import (Client, Failure, Load, alive, bearer, check, equal, expect_problem,
+                     note, uid_of, wait_gone)
 from test_db_outage import PG_CTL, as_db_user
 
 # nginx's fastcgi_read_timeout (nginx/presence.conf): an answer later than this is nginx's 504.
