@@ -1,5 +1,10 @@
 #include "request.hpp"
 
+#include <cstdint>
+
+#include "ids.hpp"
+#include "json_out.hpp"
+
 #include <cstring>
 
 namespace presence {
@@ -131,65 +136,18 @@ RequestParams collect_params(const char *const *envp)
 
 bool is_valid_id(std::string_view id)
 {
-    if (id.empty() || id.size() > kMaxIdChars) {
-        return false;
-    }
-    for (unsigned char c : id) {
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '_' || c == ':' || c == '-';
-        if (!ok) {
-            return false;
-        }
-    }
-    return true;
+    return presence::is_valid_id(id.data(), id.size());
 }
 
 bool is_valid_utf8(std::string_view bytes)
 {
     const auto *s = reinterpret_cast<const unsigned char *>(bytes.data());
-    std::size_t n = bytes.size();
     std::size_t i = 0;
-
-    while (i < n) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-
-        // The lead byte fixes the length and the allowed range of the second byte; the
-        // narrowed ranges exclude overlong forms, surrogates and code points past U+10FFFF.
-        std::size_t len = 0;
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-        } else if (c == 0xE0) {
-            len = 3;
-            lo = 0xA0;
-        } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
-            len = 3;
-        } else if (c == 0xED) {
-            len = 3;
-            hi = 0x9F;
-        } else if (c == 0xF0) {
-            len = 4;
-            lo = 0x90;
-        } else if (c >= 0xF1 && c <= 0xF3) {
-            len = 4;
-        } else if (c == 0xF4) {
-            len = 4;
-            hi = 0x8F;
-        } else {
+    while (i < bytes.size()) {
+        std::uint32_t cp;
+        std::size_t len = utf8_decode(s + i, bytes.size() - i, &cp);
+        if (len == 0) {
             return false;
-        }
-
-        if (n - i < len || s[i + 1] < lo || s[i + 1] > hi) {
-            return false;
-        }
-        for (std::size_t k = 2; k < len; ++k) {
-            if (s[i + k] < 0x80 || s[i + k] > 0xBF) {
-                return false;
-            }
         }
         i += len;
     }

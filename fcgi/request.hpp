@@ -7,10 +7,12 @@
 #include <string>
 #include <string_view>
 
+#include "ids.hpp"  // the id rule, shared with the extension (extension/ids.hpp)
+
 namespace presence {
 
 inline constexpr std::string_view kRosterPath = "/api/v1/presence/roster";
-inline constexpr std::size_t kMaxIdChars = 128;
+inline constexpr std::size_t kMaxIdChars = kMaxIdLength;  // the extension's own rule
 inline constexpr std::size_t kMaxTokenChars = 256;
 // Past nginx's request line limit (8 KiB by default): in practice unknown parameters of any
 // length nginx lets through are ignored, as the contract says.
