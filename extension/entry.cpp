@@ -436,6 +436,22 @@ PRESENCE_ENTRY(presence_token_digest)
 }
 
 namespace {
+
+// The blessed descriptor of the function's OUT row, built once per call site: building it
+// reads pg_proc's argument arrays, which is not free on a path that runs for every write.
+TupleDesc result_row_desc(FunctionCallInfo fcinfo)
+{
+    if (fcinfo->flinfo->fn_extra == nullptr) {
+        TupleDesc desc;
+        if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+            elog(ERROR, "presence: the function must return a row");
+        MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+        fcinfo->flinfo->fn_extra = BlessTupleDesc(CreateTupleDescCopy(desc));
+        MemoryContextSwitchTo(old);
+    }
+    return static_cast<TupleDesc>(fcinfo->flinfo->fn_extra);
+}
+
 SPIPlanPtr plan_upsert_known;
 SPIPlanPtr plan_upsert;
 }
@@ -460,9 +476,7 @@ PRESENCE_ENTRY(presence_upsert)
         require_id("crew_id", crew);
     Datum details = normalise_details(fcinfo, 4, &details_null);
 
-    TupleDesc result_desc;
-    if (get_call_result_type(fcinfo, nullptr, &result_desc) != TYPEFUNC_COMPOSITE)
-        elog(ERROR, "presence: presence_upsert must return a row");
+    TupleDesc result_desc = result_row_desc(fcinfo);
 
     set_scope(cstring_of(ws));
     spi_connect();
@@ -510,7 +524,7 @@ PRESENCE_ENTRY(presence_upsert)
     }
 
     // The RETURNING row has the OUT parameters' types: copy it out of SPI's memory.
-    HeapTupleHeader result = SPI_returntuple(SPI_tuptable->vals[0], BlessTupleDesc(result_desc));
+    HeapTupleHeader result = SPI_returntuple(SPI_tuptable->vals[0], result_desc);
     SPI_finish();
     PG_RETURN_HEAPTUPLEHEADER(result);
 }
