@@ -55,3 +55,32 @@ INSERT INTO presence.agents (workspace_id, agent_id, crew_id, status, since, see
 VACUUM ANALYZE;
 SQL
 }
+
+# Makes about per_mille/1024 of database $1's agents stale (seen ten minutes ago) and every
+# other agent live and fresh, whatever earlier sweeps did.
+bench_make_stale() {
+    local db=$1 per_mille=$2
+    psql -qX -d "$db" -v pm="$per_mille" <<'SQL' >/dev/null
+UPDATE presence.agents SET status = 'online', details = NULL, seen_at = now()
+    WHERE status = 'offline' OR seen_at < now() - interval '1 minute';
+UPDATE presence.agents SET seen_at = now() - interval '10 minutes'
+    WHERE (hashtext(agent_id) & 1023) < :pm;
+VACUUM ANALYZE presence.agents;
+SQL
+}
+
+# Runs one sweep in database $1 and prints its wall time in ms, measured inside the server.
+bench_sweep_ms() {
+    psql -qX -d "$1" 2>&1 <<'SQL' | sed -n 's/.*sweep_ms=\([0-9.]*\).*/\1/p'
+DO $$
+DECLARE
+    t0 timestamptz := clock_timestamp();
+    n integer;
+BEGIN
+    n := presence.presence_sweep_offline();
+    RAISE NOTICE 'sweep_ms=% flipped=%',
+        round(extract(epoch FROM clock_timestamp() - t0) * 1000, 1), n;
+END
+$$;
+SQL
+}

@@ -16,25 +16,8 @@ bench_cluster_start
 sweep_ms() {
     local db=$1 per_mille=$2
     for _ in $(seq "$REPEAT"); do
-        psql -qX -d "$db" -v pm="$per_mille" <<'SQL' >/dev/null
-UPDATE presence.agents SET status = 'online', details = NULL
-    WHERE status = 'offline';
-UPDATE presence.agents SET seen_at = now() - interval '10 minutes'
-    WHERE (hashtext(agent_id) & 1023) < :pm;
-VACUUM ANALYZE presence.agents;
-SQL
-        psql -qX -d "$db" 2>&1 <<'SQL' | sed -n 's/.*sweep_ms=\([0-9.]*\).*/\1/p'
-DO $$
-DECLARE
-    t0 timestamptz := clock_timestamp();
-    n integer;
-BEGIN
-    n := presence.presence_sweep_offline();
-    RAISE NOTICE 'sweep_ms=% flipped=%',
-        round(extract(epoch FROM clock_timestamp() - t0) * 1000, 1), n;
-END
-$$;
-SQL
+        bench_make_stale "$db" "$per_mille"
+        bench_sweep_ms "$db"
     done | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
 }
 

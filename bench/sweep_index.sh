@@ -11,28 +11,10 @@ SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}
 bench_cluster_start
 bench_load_agents bench_idx "$AGENTS"
 
-# Wall time of one sweep in ms, after making about per_mille/1000 of the agents stale.
+# Wall time of one sweep in ms, after making about per_mille/1024 of the agents stale.
 sweep_ms() {
-    local per_mille=$1
-    psql -qX -d bench_idx -v pm="$per_mille" <<'SQL' >/dev/null
-UPDATE presence.agents SET status = 'online', details = NULL, seen_at = now()
-    WHERE status = 'offline' OR seen_at < now() - interval '1 minute';
-UPDATE presence.agents SET seen_at = now() - interval '10 minutes'
-    WHERE (hashtext(agent_id) & 1023) < :pm;
-VACUUM ANALYZE presence.agents;
-SQL
-    psql -qX -d bench_idx 2>&1 <<'SQL' | sed -n 's/.*sweep_ms=\([0-9.]*\).*/\1/p'
-DO $$
-DECLARE
-    t0 timestamptz := clock_timestamp();
-    n integer;
-BEGIN
-    n := presence.presence_sweep_offline();
-    RAISE NOTICE 'sweep_ms=% flipped=%',
-        round(extract(epoch FROM clock_timestamp() - t0) * 1000, 1), n;
-END
-$$;
-SQL
+    bench_make_stale bench_idx "$1"
+    bench_sweep_ms bench_idx
 }
 
 # Upserts per second through presence_upsert for SECONDS_PER_RUN, and the HOT share.
