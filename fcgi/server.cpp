@@ -56,6 +56,7 @@ struct Shared {
     int listen_fd = -1;
     int stop_read_fd = -1;  // becomes readable (EOF) when the stop begins
     std::atomic<bool> stopping{false};
+    std::atomic<int> accepting{0};  // threads about to take a new connection
     std::mutex mutex;
     std::condition_variable all_done;
     int running = 0;
@@ -160,24 +161,50 @@ bool claim_socket_path(const std::string &path, std::string &error)
     return true;
 }
 
-// Waits until the kept connection `fd` has the next request or the stop begins. True when
-// there is something to read on `fd` (a request, or its end), false when stopping.
-bool await_next_request(int fd, int stop_fd)
+// What a thread waiting on a kept connection does next.
+enum class Next {
+    kRequest,  // the next request (or something libfcgi must look at) is there
+    kRelease,  // close the connection: nginx closed it, or a new connection needs the thread
+    kStop,
+};
+
+// How often a thread on an idle kept connection looks again whether another thread accepts.
+constexpr int kIdleCheckMs = 100;
+
+// True when `fd` has a byte to read; false at its end, on an error, or when nothing is there.
+bool has_data(int fd)
+{
+    char byte;
+    return recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+// Waits on the kept connection `fd` for its next request. An idle kept connection holds its
+// thread only while no new connection waits for one: when a connection is pending on the
+// listening socket and no other thread is about to accept, the idle one is released so that
+// this thread can take the new one. (nginx drops a cached connection that the program
+// closed, and retries on a new connection a request that met such a close.)
+Next await_next_request(int fd, Shared &shared)
 {
     for (;;) {
-        pollfd fds[2] = {{fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
-        int n = poll(fds, 2, -1);
+        bool watch_listen = shared.accepting.load() == 0;
+        pollfd fds[3] = {{fd, POLLIN, 0}, {shared.stop_read_fd, POLLIN, 0},
+                         {shared.listen_fd, POLLIN, 0}};
+        int n = poll(fds, watch_listen ? 3 : 2, kIdleCheckMs);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            return true;  // let libfcgi find out what is wrong with the connection
-        }
-        if (fds[0].revents != 0) {
-            return true;
+            return Next::kRequest;  // let libfcgi find out what is wrong with the connection
         }
         if (fds[1].revents != 0) {
-            return false;
+            return Next::kStop;
+        }
+        if (fds[0].revents != 0) {
+            return has_data(fd) ? Next::kRequest : Next::kRelease;
+        }
+        if (watch_listen && fds[2].revents != 0) {
+            // A request that arrived meanwhile is served, not dropped.
+            return has_data(fd) ? Next::kRequest : Next::kRelease;
         }
     }
 }
@@ -316,10 +343,25 @@ void worker_main(int index, Shared &shared)
         FCGX_Request req;
         FCGX_InitRequest(&req, shared.listen_fd, 0);
         while (!shared.stopping.load()) {
-            if (req.ipcFd >= 0 && !await_next_request(req.ipcFd, shared.stop_read_fd)) {
-                break;
+            if (req.ipcFd >= 0) {
+                Next next = await_next_request(req.ipcFd, shared);
+                if (next == Next::kStop) {
+                    break;
+                }
+                if (next == Next::kRelease) {
+                    // Nothing is left to read on it: closed at once (see finish()).
+                    FCGX_Detach(&req);
+                    FCGX_Free(&req, 1);
+                }
+            }
+            bool fresh = req.ipcFd < 0;
+            if (fresh) {
+                ++shared.accepting;
             }
             int rc = FCGX_Accept_r(&req);
+            if (fresh) {
+                --shared.accepting;
+            }
             if (rc < 0) {
                 if (shared.stopping.load()) {
                     break;
