@@ -164,7 +164,9 @@ bool claim_socket_path(const std::string &path, std::string &error)
 // What a thread waiting on a kept connection does next.
 enum class Next {
     kRequest,  // the next request (or something libfcgi must look at) is there
-    kRelease,  // close the connection: nginx closed it, or a new connection needs the thread
+    kClosed,   // nginx closed the connection (or it broke): close it and accept
+    kYield,    // a new connection needs the thread: close the idle one and accept; this
+               // thread is already counted in `accepting`
     kStop,
 };
 
@@ -180,9 +182,9 @@ bool has_data(int fd)
 
 // Waits on the kept connection `fd` for its next request. An idle kept connection holds its
 // thread only while no new connection waits for one: when a connection is pending on the
-// listening socket and no other thread is about to accept, the idle one is released so that
-// this thread can take the new one. (nginx drops a cached connection that the program
-// closed, and retries on a new connection a request that met such a close.)
+// listening socket and no other thread is about to accept, this thread claims the accept
+// (one thread per turn) and gives the idle connection up. nginx drops a cached connection
+// that the program closed, and retries on a new connection a request that met such a close.
 Next await_next_request(int fd, Shared &shared)
 {
     for (;;) {
@@ -200,11 +202,17 @@ Next await_next_request(int fd, Shared &shared)
             return Next::kStop;
         }
         if (fds[0].revents != 0) {
-            return has_data(fd) ? Next::kRequest : Next::kRelease;
+            return has_data(fd) ? Next::kRequest : Next::kClosed;
         }
         if (watch_listen && fds[2].revents != 0) {
             // A request that arrived meanwhile is served, not dropped.
-            return has_data(fd) ? Next::kRequest : Next::kRelease;
+            if (has_data(fd)) {
+                return Next::kRequest;
+            }
+            int none = 0;
+            if (shared.accepting.compare_exchange_strong(none, 1)) {
+                return Next::kYield;
+            }
         }
     }
 }
@@ -343,19 +351,21 @@ void worker_main(int index, Shared &shared)
         FCGX_Request req;
         FCGX_InitRequest(&req, shared.listen_fd, 0);
         while (!shared.stopping.load()) {
+            bool counted = false;
             if (req.ipcFd >= 0) {
                 Next next = await_next_request(req.ipcFd, shared);
                 if (next == Next::kStop) {
                     break;
                 }
-                if (next == Next::kRelease) {
+                if (next != Next::kRequest) {
                     // Nothing is left to read on it: closed at once (see finish()).
                     FCGX_Detach(&req);
                     FCGX_Free(&req, 1);
+                    counted = next == Next::kYield;
                 }
             }
             bool fresh = req.ipcFd < 0;
-            if (fresh) {
+            if (fresh && !counted) {
                 ++shared.accepting;
             }
             int rc = FCGX_Accept_r(&req);
