@@ -27,7 +27,12 @@ CREATE TABLE plain.agents (
 CREATE INDEX ON plain.agents (workspace_id, crew_id, agent_id) WHERE crew_id IS NOT NULL;
 INSERT INTO plain.agents SELECT * FROM presence.agents;
 VACUUM ANALYZE plain.agents;
-CREATE ROLE bench_writer LOGIN IN ROLE presence_writer;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bench_writer') THEN
+        CREATE ROLE bench_writer LOGIN;
+    END IF;
+END $$;
+GRANT presence_writer TO bench_writer;
 GRANT USAGE ON SCHEMA plain TO bench_writer;
 GRANT SELECT, INSERT, UPDATE ON plain.agents TO bench_writer;
 SQL
