@@ -30,7 +30,7 @@ include $(PGXS)
 # The LLVM bitcode step does not see PG_CXXFLAGS.
 COMPILE.cxx.bc += $(PRESENCE_CXXFLAGS)
 
-.PHONY: test-out-dirs deps test unit fcgi run start stop bench soak fuzz
+.PHONY: test-out-dirs deps test unit fcgi run start stop bench bench-http soak fuzz
 
 test-out-dirs:
 	@mkdir -p $(TEST_OUT)/regress $(TEST_OUT)/isolation
@@ -56,6 +56,15 @@ fuzz:
 # Benchmarks (not tests: they assert nothing); figures in build/bench/, see bench/RESULTS.md.
 bench:
 	@bench/run.sh
+
+# The HTTP benchmark alone (bench/RESULTS-http.md).
+bench-http:
+	@bench/roster_http.sh
+
+# Load and soak: SOAK_SECONDS (default 600) of mixed requests, writes and sweeps, then more
+# clients than worker threads on kept connections; figures in docs/reliability.md.
+soak:
+	@bench/soak.sh
 
 run:
 	@scripts/stack.sh run
